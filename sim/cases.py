@@ -1,0 +1,171 @@
+"""The case pathway: each child is a SimPy process moving assessment -> CiN / CP / LAC ->
+closure, held by a worker of the team that owns the stage."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+
+import numpy as np
+import simpy
+
+from sim.config import STAGES, TEAM_OF_STAGE, CouncilConfig
+from sim.distributions import equilibrium_remaining
+from sim.entities import Child
+from sim.rng import Streams
+from sim.counters import Counters, TimeWeighted
+
+CLOSE = "close"
+
+
+def _chooser(options: dict[str, float], uniform: Callable[[], float]) -> Callable[[], str]:
+    """A callable picking one key of ``options`` with the given probabilities."""
+    keys = [k for k, p in options.items() if p > 0]
+    cum = np.cumsum([options[k] for k in keys]).tolist()
+    cum[-1] = 1.0 + 1e-12  # guard against rounding
+
+    def choose() -> str:
+        u = uniform()
+        for k, c in zip(keys, cum, strict=True):
+            if u < c:
+                return k
+        return keys[-1]
+
+    return choose
+
+
+class CaseSystem:
+    """Referred children, their stages, and the bookkeeping the monitor reads."""
+
+    def __init__(self, env: simpy.Environment, cfg: CouncilConfig, streams: Streams,
+                 pools: dict, counters: Counters) -> None:
+        self.env = env
+        self.cfg = cfg
+        self.pools = pools
+        self.counters = counters
+        self.open_by_stage = dict.fromkeys(STAGES, 0)
+        self.children_in = 0
+        self.children_closed = 0
+        self.closed_time_in_system_days = 0.0
+        self.open_tw = TimeWeighted()  # open children over time, for time averages
+        self._ids = 0
+        p = cfg.pathway
+        self._dists = {"assessment": p.assessment.duration, "cin": p.cin.duration,
+                       "cp": p.cp.duration, "lac": p.lac.duration}
+        self._assess_duration = p.assessment.duration.sampler(streams["assessment"])
+        dur_rng = streams["durations"]
+        self._duration = {s: self._dists[s].sampler(dur_rng) for s in ("cin", "cp", "lac")}
+        self._duration["assessment"] = self._assess_duration
+        u = streams.uniform("transitions")
+        self._next = {"assessment": _chooser({("close" if k == "nfa" else k): v
+                                              for k, v in p.assessment.outcomes.items()}, u)}
+        for s in ("cin", "cp", "lac"):
+            self._next[s] = _chooser(dict(getattr(p, s).next), u)
+        rr = cfg.demand.rereferral
+        self._rereferral_u = streams.uniform("rereferral")
+        self._rereferral_delay = rr.delay.sampler(streams["rereferral"])
+        self._rereferral_p = rr.probability
+        self._drift = p.drift_strength
+        self._initial_rng = streams["initial"]
+
+    # -- arrivals -------------------------------------------------------------------------
+    def refer(self) -> None:
+        """A new referral: the child starts with an assessment."""
+        self.counters.referrals += 1
+        self._start(self._new_child("assessment"), "assessment", None)
+
+    def seed_initial(self) -> None:
+        """Open the children already in the system at the start date."""
+        init = self.cfg.initial_cases
+        for stage in STAGES:
+            n = getattr(init, stage)
+            if init.time_in_stage == "equilibrium":
+                remaining = equilibrium_remaining(self._dists[stage], self._initial_rng, n)
+            else:
+                remaining = self._dists[stage].draw(self._initial_rng, n)
+            for r in remaining.tolist():
+                self._start(self._new_child(stage), stage, r)
+        self._seed_pending_rereferrals()
+
+    def _seed_pending_rereferrals(self) -> None:
+        """Closed cases that will come back, as a steady state would have them in flight:
+        Poisson with mean (closures a year) x probability x mean delay."""
+        rr = self.cfg.demand.rereferral
+        if rr.probability <= 0 or self.cfg.initial_cases.time_in_stage != "equilibrium":
+            return
+        closures_per_year = self.cfg.demand.referrals_per_year / (1 - rr.probability)
+        mean = closures_per_year * rr.probability * rr.delay.mean() / 365.25
+        n = int(self._initial_rng.poisson(mean))
+        for delay in equilibrium_remaining(rr.delay, self._initial_rng, n).tolist():
+            self.env.timeout(delay).callbacks.append(self._rerefer)
+
+    def _new_child(self, stage: str) -> Child:
+        self._ids += 1
+        self.children_in += 1
+        self.open_tw.add(1, self.env.now)
+        return Child(self._ids, stage, self.env.now)
+
+    def _start(self, child: Child, stage: str, remaining: float | None) -> None:
+        self.env.process(self._journey(child, stage, remaining))
+
+    # -- the pathway ----------------------------------------------------------------------
+    def _journey(self, child: Child, stage: str,
+                 remaining: float | None) -> Generator[simpy.Event, None, None]:
+        env = self.env
+        self._enter(child, stage)
+        while True:
+            if stage == "assessment" and child.worker is None and remaining is None:
+                # An assessment needs a worker: its clock starts at allocation.
+                child.wake = env.event()
+                yield child.wake
+            duration = remaining if remaining is not None else self._duration[stage]()
+            remaining = None
+            if self._drift > 0:
+                duration *= self._drift_factor(child)
+            yield env.timeout(duration)
+            nxt = self._next[stage]()
+            if nxt == CLOSE:
+                self._close(child)
+                return
+            self._move(child, stage, nxt)
+            stage = nxt
+
+    def _enter(self, child: Child, stage: str) -> None:
+        child.stage = stage
+        self.open_by_stage[stage] += 1
+        self.pools[TEAM_OF_STAGE[stage]].allocate(child)
+
+    def _move(self, child: Child, old: str, new: str) -> None:
+        self.open_by_stage[old] -= 1
+        if TEAM_OF_STAGE[old] == TEAM_OF_STAGE[new]:
+            child.stage = new  # same team (CiN <-> CP): the child keeps their worker
+            self.open_by_stage[new] += 1
+            return
+        self.pools[TEAM_OF_STAGE[old]].release(child)
+        self._enter(child, new)
+
+    def _close(self, child: Child) -> None:
+        self.open_by_stage[child.stage] -= 1
+        self.pools[TEAM_OF_STAGE[child.stage]].release(child)
+        self.children_closed += 1
+        self.open_tw.add(-1, self.env.now)
+        self.counters.closures += 1
+        self.closed_time_in_system_days += self.env.now - child.arrived_day
+        if self._rereferral_p > 0 and self._rereferral_u() < self._rereferral_p:
+            self.env.timeout(self._rereferral_delay()).callbacks.append(self._rerefer)
+
+    def _rerefer(self, _event: simpy.Event) -> None:
+        self.counters.rereferrals += 1
+        self.refer()
+
+    def _drift_factor(self, child: Child) -> float:
+        """Stage-length multiplier when the child's worker (or team) is over target."""
+        w = child.worker
+        if w is not None:
+            ratio = len(w.children) / w.target
+        else:
+            ratio = self.pools[TEAM_OF_STAGE[child.stage]].load_ratio()
+        return 1.0 + self._drift * max(0.0, min(ratio, 10.0) - 1.0)
+
+    @property
+    def open_cases(self) -> int:
+        return sum(self.open_by_stage.values())

@@ -1,0 +1,57 @@
+"""Flow counters for the current month and time-weighted integrals for costs and means."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+
+@dataclass(slots=True)
+class Counters:
+    """Events counted since the last month end (reset by the monitor)."""
+
+    referrals: int = 0
+    rereferrals: int = 0
+    closures: int = 0
+    joiners: int = 0
+    """Permanent workers (qualified or ASYE) starting, including agency conversions."""
+    leavers: int = 0
+    """Permanent workers (qualified or ASYE) leaving the council."""
+    leavers_fte: float = 0.0
+    agency_joiners: int = 0
+    agency_leavers: int = 0
+    hires: int = 0
+    """Permanent appointments made at panels (they start later)."""
+    asye_qualified: int = 0
+    sw_changes: int = 0
+    """Allocations of a child to a worker after a previous one (any reason)."""
+    sw_changes_workforce: int = 0
+    """Children who lost their worker because the worker left, went on long absence or the
+    agency assignment ended."""
+
+    def reset(self) -> None:
+        for f in fields(self):
+            setattr(self, f.name, 0.0 if f.name.endswith("_fte") else 0)
+
+
+class TimeWeighted:
+    """Integral over time of a piecewise-constant quantity (e.g. FTE-days, child-days)."""
+
+    __slots__ = ("area", "last", "value")
+
+    def __init__(self, value: float = 0.0, now: float = 0.0) -> None:
+        self.value = value
+        self.last = now
+        self.area = 0.0
+
+    def add(self, delta: float, now: float) -> None:
+        """Change the quantity by ``delta`` at time ``now``."""
+        self.area += self.value * (now - self.last)
+        self.last = now
+        self.value += delta
+
+    def take_area(self, now: float) -> float:
+        """The integral since the last call, up to ``now``."""
+        self.area += self.value * (now - self.last)
+        self.last = now
+        area, self.area = self.area, 0.0
+        return area

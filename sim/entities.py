@@ -1,0 +1,56 @@
+"""The two kinds of entity: a child with an open case, and a social worker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import simpy
+
+
+@dataclass(eq=False, slots=True)
+class Worker:
+    """A case-holding social worker. ``kind`` is ``permanent``, ``asye`` or ``agency``."""
+
+    id: int
+    kind: str
+    team: str
+    fte: float
+    start_day: float
+    """Day the worker started in their current kind (negative for workers in post at start)."""
+    cap: float
+    """Most children held before new ones wait (children, already scaled by FTE)."""
+    target: float
+    """Caseload target (children, already scaled by FTE)."""
+    children: set[Child] = field(default_factory=set)
+    in_post: bool = True
+    on_notice: bool = False
+    absent: bool = False
+    cases_handed_over: bool = False
+    """True while absent long enough that the children were reallocated."""
+    version: int = 0
+    """Bumped whenever the worker's load or availability changes (lazy heap entries)."""
+
+    @property
+    def available(self) -> bool:
+        """Can take new children: in post, not leaving, not absent."""
+        return self.in_post and not self.on_notice and not self.absent
+
+    @property
+    def load(self) -> float:
+        """Children held relative to the worker's cap (0 = empty, 1 = at cap)."""
+        return len(self.children) / self.cap
+
+
+@dataclass(eq=False, slots=True)
+class Child:
+    """One child's open episode; ``stage`` is assessment, cin, cp or lac."""
+
+    id: int
+    stage: str
+    arrived_day: float
+    worker: Worker | None = None
+    waiting_in: object | None = None
+    """The team pool whose waiting list holds this child, if any."""
+    had_worker: bool = False
+    wake: simpy.Event | None = None
+    """Triggered when a child waiting for an assessment worker is allocated one."""

@@ -1,0 +1,129 @@
+"""Filling vacancies: the permanent recruitment pipeline and agency cover."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+
+import simpy
+
+from sim.calendar import Calendar
+from sim.config import CouncilConfig
+from sim.counters import Counters
+from sim.distributions import equilibrium_remaining
+from sim.rng import Streams
+from sim.workforce import DAYS_PER_YEAR, Workforce
+
+AGENCY_CHECK_DAYS = 7.0  # how often agency cover is reviewed
+
+
+class Recruitment:
+    """Applicants arrive, panels appoint to vacancies, appointees start after checks and
+    notice; agency workers cover what permanent staff do not, up to a cap."""
+
+    def __init__(self, env: simpy.Environment, cfg: CouncilConfig, streams: Streams,
+                 workforce: Workforce, counters: Counters, calendar: Calendar) -> None:
+        self.env = env
+        self.cfg = cfg
+        self.rc = cfg.recruitment
+        self.wf = workforce
+        self.counters = counters
+        self.calendar = calendar
+        self._rng = streams["recruitment"]
+        self._u = streams.uniform("recruitment")
+        self._start_delay = self.rc.start_delay.sampler(self._rng)
+        self._agency_u = streams.uniform("agency")
+        self.applicant_multiplier = 1.0  # policies may raise the applicant rate
+        self.appointable: list[str] = []  # kinds ("permanent" or "asye") awaiting a panel
+        self.agency_pending = 0
+
+    def seed_pipeline(self) -> None:
+        """Appointees who have accepted but not started at the start date, as in a steady
+        state: Poisson with mean (appointable a year) x mean start delay, up to the vacancies."""
+        rc = self.rc
+        per_year = rc.applicants_per_month * 12 * rc.selection_rate
+        mean = per_year * rc.start_delay.mean() / DAYS_PER_YEAR
+        vacancies = math.floor(self.wf.establishment() - self.wf.permanent_committed() + 1e-9)
+        n = min(int(self._rng.poisson(mean)), max(0, vacancies))
+        for delay in equilibrium_remaining(rc.start_delay, self._rng, n).tolist():
+            kind = "permanent" if self._u() < rc.experienced_share else "asye"
+            self.wf.perm_pipeline_fte += 1.0
+            self.env.process(self._start_after_delay(kind, delay))
+
+    def start(self) -> None:
+        self.env.process(self._applicants())
+        self.env.process(self._panels())
+        self.env.process(self._agency_cover())
+
+    # -- permanent pipeline ---------------------------------------------------------------
+    def _applicants(self) -> Generator[simpy.Event, None, None]:
+        """Applicants arrive as a Poisson process; the appointable join the panel list."""
+        prev = 0.0
+        for end in self.calendar.period_end_days:
+            months = (end - prev) / (DAYS_PER_YEAR / 12)
+            lam = self.rc.applicants_per_month * self.applicant_multiplier * months
+            n = int(self._rng.poisson(lam)) if lam > 0 else 0
+            for t in sorted((prev + self._rng.random(n) * (end - prev)).tolist()):
+                yield self.env.timeout(t - self.env.now)
+                if self._u() < self.rc.selection_rate:
+                    experienced = self._u() < self.rc.experienced_share
+                    self.appointable.append("permanent" if experienced else "asye")
+            yield self.env.timeout(end - self.env.now)
+            prev = end
+
+    def _panels(self) -> Generator[simpy.Event, None, None]:
+        """Each panel appoints appointable applicants to open vacancies; the rest go
+        elsewhere."""
+        while True:
+            yield self.env.timeout(self.rc.panel_interval_days)
+            need = math.floor(self.wf.establishment() - self.wf.permanent_committed() + 1e-9)
+            for kind in self.appointable[: max(0, need)]:
+                self.counters.hires += 1
+                self.wf.perm_pipeline_fte += 1.0
+                self.env.process(self._start_after_delay(kind, self._start_delay()))
+            self.appointable.clear()
+
+    def _start_after_delay(self, kind: str, delay: float) -> Generator[simpy.Event, None, None]:
+        yield self.env.timeout(delay)
+        self.wf.perm_pipeline_fte -= 1.0
+        self.wf.join(kind)
+
+    # -- agency ---------------------------------------------------------------------------
+    def agency_wanted(self) -> float:
+        """Agency FTE wanted now: the permanent shortfall, up to the agency cap."""
+        est = self.wf.establishment()
+        permanent = sum(w.fte for w in self.wf.workers if w.kind != "agency" and not w.on_notice)
+        return min(max(0.0, est - permanent), self.rc.agency.max_share * est)
+
+    def _agency_cover(self) -> Generator[simpy.Event, None, None]:
+        """Weekly: order agency cover for a shortfall, end assignments in surplus, and let
+        agency workers convert to vacant permanent posts."""
+        ag = self.rc.agency
+        p_convert = -math.expm1(-ag.conversion_per_year * AGENCY_CHECK_DAYS / DAYS_PER_YEAR)
+        while True:
+            if p_convert > 0:
+                self._conversions(p_convert)
+            staying = [w for w in self.wf.workers if w.kind == "agency" and not w.on_notice]
+            have = sum(w.fte for w in staying) + self.agency_pending
+            gap = self.agency_wanted() - have
+            if gap >= 1.0:
+                for _ in range(int(gap)):
+                    self.agency_pending += 1
+                    self.env.process(self._agency_arrives())
+            elif gap <= -1.0:
+                staying.sort(key=lambda w: (len(w.children), w.id))
+                for w in staying[: int(-gap)]:
+                    self.wf.resign(w)
+            yield self.env.timeout(AGENCY_CHECK_DAYS)
+
+    def _agency_arrives(self) -> Generator[simpy.Event, None, None]:
+        yield self.env.timeout(self.rc.agency.cover_delay_days)
+        self.agency_pending -= 1
+        self.wf.join("agency")
+
+    def _conversions(self, p: float) -> None:
+        for w in sorted(self.wf.workers, key=lambda x: x.id):
+            if w.kind != "agency" or w.on_notice or self._agency_u() >= p:
+                continue
+            if self.wf.establishment() - self.wf.permanent_committed() >= 1.0:
+                self.wf.convert_to_permanent(w)

@@ -1,0 +1,86 @@
+"""The summary of one replication: KPIs at the start, the end and on average, and the
+caseload target result."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from sim import __version__
+from sim.config import CouncilConfig, Target
+from sim.loading import config_hash
+
+if TYPE_CHECKING:
+    from sim.model import CouncilModel
+
+KPIS: tuple[str, ...] = (
+    "avg_caseload", "avg_caseload_asye", "open_cases", "unallocated_cases", "qualified_fte",
+    "asye_fte", "agency_fte", "vacancy_fte", "agency_share", "turnover_12m",
+    "share_workers_over_target", "team_manager_shortfall",
+)
+FLOWS: tuple[str, ...] = ("referrals", "joiners", "leavers", "sw_changes", "cost_gbp")
+
+
+def _clean(x: Any) -> Any:
+    """JSON-safe scalar: NaN becomes None."""
+    if isinstance(x, (np.floating, float)):
+        x = float(x)
+        return None if math.isnan(x) else round(x, 6)
+    if isinstance(x, np.integer):
+        return int(x)
+    return x
+
+
+def target_result(frame: pd.DataFrame, target: Target) -> dict[str, Any]:
+    """Whether average caseload was at most the target at the target date (the last month
+    end on or before it) and at each of the ``sustain_months`` month ends before, and the
+    first month end from which it stayed at or under the target to the horizon."""
+    ok = (frame["avg_caseload"] <= target.avg_caseload_max).to_numpy()  # NaN -> False
+    dates = frame["date"].dt.date.to_numpy()
+    upto = np.flatnonzero(dates <= target.date)
+    i = int(upto[-1]) if len(upto) else 0
+    window = ok[max(0, i - target.sustain_months): i + 1]
+    met = bool(len(window) == target.sustain_months + 1 and window.all())
+    kept_from = None
+    if ok[-1]:
+        j = len(ok) - 1
+        while j > 0 and ok[j - 1]:
+            j -= 1
+        kept_from = str(dates[j])
+    return {
+        "avg_caseload_max": target.avg_caseload_max,
+        "target_date": str(target.date),
+        "sustain_months": target.sustain_months,
+        "evaluated_at": str(dates[i]),
+        "avg_caseload_at_target_date": _clean(frame["avg_caseload"].iloc[i]),
+        "met": met,
+        "met_and_kept_from": kept_from,
+    }
+
+
+def summarise(cfg: CouncilConfig, frame: pd.DataFrame, model: CouncilModel,
+              seed: Any, wall_seconds: float) -> dict[str, Any]:
+    """The summary dict written to ``summary.json``."""
+    months = frame.iloc[1:]
+    cases = model.cases
+    return {
+        "name": cfg.name,
+        "seed": seed if isinstance(seed, int) else str(seed),
+        "config_hash": config_hash(cfg),
+        "version": __version__,
+        "wall_seconds": round(wall_seconds, 3),
+        "start_date": str(cfg.start_date),
+        "horizon_months": cfg.horizon_months,
+        "start": {k: _clean(frame[k].iloc[0]) for k in KPIS},
+        "end": {k: _clean(frame[k].iloc[-1]) for k in KPIS},
+        "mean": {k: _clean(months[k].mean()) for k in KPIS},
+        "totals": {k: _clean(months[k].sum()) for k in FLOWS},
+        "mean_time_in_system_days": _clean(
+            cases.closed_time_in_system_days / cases.children_closed
+            if cases.children_closed else math.nan
+        ),
+        "target": target_result(frame, cfg.target),
+    }

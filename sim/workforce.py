@@ -1,0 +1,268 @@
+"""Social workers in post: joining, the ASYE, absence, resigning, notice and leaving."""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Generator
+
+import numpy as np
+import simpy
+
+from sim.allocation import TeamPool
+from sim.calendar import Calendar
+from sim.config import TEAMS, CouncilConfig, HazardBand
+from sim.counters import Counters, TimeWeighted
+from sim.entities import Worker
+from sim.rng import Streams
+
+DAYS_PER_YEAR = 365.25
+KINDS = ("permanent", "asye", "agency")
+
+
+class Hazard:
+    """Piecewise-constant leaving hazard (per year) by tenure (years)."""
+
+    def __init__(self, bands: list[HazardBand]) -> None:
+        self.starts = [b.from_years for b in bands]
+        self.rates = [b.per_year for b in bands]
+
+    def at(self, tenure_years: float) -> float:
+        return self.rates[bisect.bisect_right(self.starts, tenure_years) - 1]
+
+    def stationary_tenure(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """Tenures (years) of ``n`` workers in a steady state with constant recruitment:
+        density proportional to the survival function."""
+        grid = np.linspace(0.0, 40.0, 4001)
+        h = np.array([self.at(t) for t in grid[:-1]])
+        cum = np.concatenate([[0.0], np.cumsum(h * np.diff(grid))])
+        surv = np.exp(-cum)
+        cdf = np.concatenate([[0.0], np.cumsum((surv[:-1] + surv[1:]) / 2 * np.diff(grid))])
+        return np.interp(rng.random(n) * cdf[-1], cdf, grid)
+
+
+class Workforce:
+    """Every case-holding social worker, and the events that change who is in post."""
+
+    def __init__(self, env: simpy.Environment, cfg: CouncilConfig, streams: Streams,
+                 pools: dict[str, TeamPool], counters: Counters, calendar: Calendar) -> None:
+        self.env = env
+        self.cfg = cfg
+        self.pools = pools
+        self.counters = counters
+        self.calendar = calendar
+        self.workers: set[Worker] = set()
+        self.fte = {k: TimeWeighted() for k in KINDS}
+        self.perm_pipeline_fte = 0.0
+        self._ids = 0
+        lv = cfg.leaving
+        self.hazard = {k: Hazard(getattr(lv, k)) for k in KINDS}
+        self.hazard_multiplier = 1.0  # policies may scale every permanent hazard
+        self._leave_u = streams.uniform("leaving")
+        self._absence_u = streams.uniform("absence")
+        self._absence_duration = cfg.absence.duration.sampler(streams["absence"])
+        self._initial_rng = streams["initial"]
+        self.asye_days = cfg.asye.duration_months / 12 * DAYS_PER_YEAR
+        est = cfg.establishment
+        self._est_days = [0.0] + [calendar.day(s.date) for s in est.schedule]
+        self._est_fte = [est.fte] + [s.fte for s in est.schedule]
+        self._tm_days = [0.0] + [calendar.day(s.date) for s in est.team_manager_schedule]
+        self._tm_fte = [est.team_managers_fte] + [s.fte for s in est.team_manager_schedule]
+
+    # -- establishment --------------------------------------------------------------------
+    def establishment(self, day: float | None = None) -> float:
+        """Funded social worker FTE on ``day`` (default now)."""
+        day = self.env.now if day is None else day
+        return self._est_fte[bisect.bisect_right(self._est_days, day) - 1]
+
+    def team_managers(self, day: float | None = None) -> float:
+        """Team manager FTE in post on ``day`` (default now)."""
+        day = self.env.now if day is None else day
+        return self._tm_fte[bisect.bisect_right(self._tm_days, day) - 1]
+
+    def permanent_committed(self) -> float:
+        """Permanent FTE (qualified + ASYE) in post and staying, plus appointed not started."""
+        staying = sum(w.fte for w in self.workers if w.kind != "agency" and not w.on_notice)
+        return staying + self.perm_pipeline_fte
+
+    def team_for_new_worker(self) -> str:
+        """The team furthest below its share of the establishment (FTE)."""
+        est = self.establishment()
+        shares = {t: getattr(self.cfg.teams, t).establishment_share for t in TEAMS}
+        held = dict.fromkeys(TEAMS, 0.0)
+        for w in self.workers:
+            if not w.on_notice:
+                held[w.team] += w.fte
+        return max(TEAMS, key=lambda t: (est * shares[t] - held[t], shares[t]))
+
+    # -- joining --------------------------------------------------------------------------
+    def seed_initial(self) -> None:
+        """Put the workforce in post at the start date, spread over teams by share."""
+        init = self.cfg.initial_workforce
+        shares = {t: getattr(self.cfg.teams, t).establishment_share for t in TEAMS}
+        counts = dict.fromkeys(TEAMS, 0)
+        total = init.permanent_fte + init.asye_fte + init.agency_fte
+        for kind in KINDS:
+            n = getattr(init, f"{kind}_fte")
+            if init.tenure == "zero":
+                tenure_days = np.zeros(n)
+            elif kind == "asye":
+                tenure_days = self._initial_rng.random(n) * self.asye_days
+            else:
+                years = self.hazard[kind].stationary_tenure(self._initial_rng, n)
+                tenure_days = years * DAYS_PER_YEAR
+            for t in tenure_days.tolist():
+                team = max(TEAMS, key=lambda x: (shares[x] * total - counts[x], shares[x]))
+                counts[team] += 1
+                w = self.join(kind, team, start_day=-t, initial=True)
+                if init.tenure == "equilibrium":
+                    self._maybe_already_on_notice(w)
+
+    def _maybe_already_on_notice(self, w: Worker) -> None:
+        """In a steady state some workers have already resigned and are working their
+        notice: the chance is that of resigning within one notice period."""
+        lv = self.cfg.leaving
+        notice = lv.notice_days_agency if w.kind == "agency" else lv.notice_days_permanent
+        p = -math.expm1(-self.hazard_of(w) * notice / DAYS_PER_YEAR)
+        if self._initial_rng.random() < p:
+            self.resign(w, notice_days=self._initial_rng.random() * notice)
+
+    def join(self, kind: str, team: str | None = None, start_day: float | None = None,
+             fte: float = 1.0, initial: bool = False) -> Worker:
+        """A worker of ``kind`` starts in ``team`` (default: the team most short)."""
+        team = team or self.team_for_new_worker()
+        spec = getattr(self.cfg.teams, team)
+        if kind == "asye":
+            cap, target = self.cfg.asye.caseload_cap, self.cfg.asye.caseload_target
+        else:
+            cap, target = spec.caseload_cap, spec.caseload_target
+        self._ids += 1
+        start = self.env.now if start_day is None else start_day
+        w = Worker(self._ids, kind, team, fte, start, cap * fte, target * fte)
+        self.workers.add(w)
+        self.fte[kind].add(fte, self.env.now)
+        if not initial:
+            if kind == "agency":
+                self.counters.agency_joiners += 1
+            else:
+                self.counters.joiners += 1
+        if kind == "asye":
+            delay = max(0.0, start + self.asye_days - self.env.now)
+            self.env.timeout(delay).callbacks.append(lambda _e, w=w: self._asye_ends(w))
+        self.pools[team].add_worker(w)
+        return w
+
+    def _asye_ends(self, w: Worker) -> None:
+        if not w.in_post or w.on_notice:
+            return
+        if self._leave_u() < self.cfg.leaving.asye_end_probability:
+            self.resign(w)
+            return
+        self._change_kind(w, "permanent")
+        spec = getattr(self.cfg.teams, w.team)
+        w.cap, w.target = spec.caseload_cap * w.fte, spec.caseload_target * w.fte
+        self.counters.asye_qualified += 1
+        self.pools[w.team].touch(w)
+        self.pools[w.team].drain()
+
+    def _change_kind(self, w: Worker, kind: str) -> None:
+        now = self.env.now
+        self.fte[w.kind].add(-w.fte, now)
+        self.fte[kind].add(w.fte, now)
+        w.kind = kind
+
+    def convert_to_permanent(self, w: Worker) -> None:
+        """An agency worker takes a permanent post, keeping their children."""
+        self._change_kind(w, "permanent")
+        w.start_day = self.env.now
+        self.counters.joiners += 1
+
+    # -- leaving --------------------------------------------------------------------------
+    def resign(self, w: Worker, notice_days: float | None = None) -> None:
+        """``w`` hands in notice now: takes no new children, leaves after the notice."""
+        if notice_days is None:
+            lv = self.cfg.leaving
+            notice_days = lv.notice_days_agency if w.kind == "agency" else lv.notice_days_permanent
+        w.on_notice = True
+        self.pools[w.team].touch(w)
+        self.env.timeout(notice_days).callbacks.append(lambda _e: self._leave(w))
+
+    def _leave(self, w: Worker) -> None:
+        if not w.in_post:
+            return
+        w.in_post = False
+        self.workers.discard(w)
+        self.fte[w.kind].add(-w.fte, self.env.now)
+        if w.kind == "agency":
+            self.counters.agency_leavers += 1
+        else:
+            self.counters.leavers += 1
+            self.counters.leavers_fte += w.fte
+        self._hand_over(self.pools[w.team].remove_worker(w), w.team)
+
+    def _hand_over(self, children: list, team: str) -> None:
+        self.counters.sw_changes_workforce += len(children)
+        pool = self.pools[team]
+        for c in children:
+            pool.allocate(c)
+
+    def hazard_of(self, w: Worker) -> float:
+        """Leaving hazard (per year) of ``w`` now, including the caseload multiplier."""
+        h = self.hazard[w.kind].at((self.env.now - w.start_day) / DAYS_PER_YEAR)
+        if w.kind != "agency":
+            h *= self.hazard_multiplier
+        s = self.cfg.leaving.caseload_strength
+        if s > 0 and w.target > 0:
+            h *= 1.0 + s * max(0.0, len(w.children) / w.target - 1.0)
+        return h
+
+    def monthly_draws(self, period_days: float) -> None:
+        """Draw who resigns, who starts an absence and which agency workers convert in the
+        coming period of ``period_days``."""
+        dt_years = period_days / DAYS_PER_YEAR
+        absence_rate = self.cfg.absence.episodes_per_year
+        for w in sorted(self.workers, key=lambda x: x.id):
+            if w.on_notice:
+                continue
+            h = self.hazard_of(w)
+            if h > 0:
+                p = -math.expm1(-h * dt_years)
+                u = self._leave_u()
+                if u < p:
+                    # Given u < p, -log(1-u)/h is exactly the time of the first event of a
+                    # rate-h Poisson process conditioned to fall in the period.
+                    offset = -math.log1p(-u) / h * DAYS_PER_YEAR
+                    self.env.process(self._resign_later(w, offset))
+                    continue
+            if absence_rate > 0 and not w.absent:
+                p_abs = -math.expm1(-absence_rate * dt_years)
+                if self._absence_u() < p_abs:
+                    offset = self._absence_u() * period_days
+                    self.env.process(self._absence(w, offset, self._absence_duration()))
+
+    def _resign_later(self, w: Worker, offset: float) -> Generator[simpy.Event, None, None]:
+        yield self.env.timeout(offset)
+        if w.in_post and not w.on_notice:
+            self.resign(w)
+
+    def _absence(self, w: Worker, offset: float,
+                 duration: float) -> Generator[simpy.Event, None, None]:
+        yield self.env.timeout(offset)
+        if not w.in_post or w.on_notice or w.absent:
+            return
+        w.absent = True
+        pool = self.pools[w.team]
+        pool.touch(w)
+        handover_after = self.cfg.absence.reallocate_after_days
+        if duration > handover_after:
+            yield self.env.timeout(handover_after)
+            if w.in_post:
+                w.cases_handed_over = True
+                self._hand_over(pool.strip(w), w.team)
+            duration -= handover_after
+        yield self.env.timeout(duration)
+        w.absent = False
+        w.cases_handed_over = False
+        if w.in_post:
+            pool.touch(w)
+            pool.drain()
