@@ -22,7 +22,7 @@ class TeamPool:
         self.name = name
         self.over_cap = over_cap
         self._on_allocated = on_change  # (child, is_change_of_worker) -> None
-        self.workers: set[Worker] = set()
+        self.workers: dict[Worker, None] = {}  # insertion-ordered: runs are reproducible
         self._heap: list[tuple[float, int, int, Worker]] = []
         self._seq = itertools.count()
         self._waiting: deque[Child] = deque()
@@ -52,13 +52,13 @@ class TeamPool:
     # -- workers --------------------------------------------------------------------------
     def add_worker(self, w: Worker) -> None:
         """A worker joins (or returns to) this team; waiting children may now be allocated."""
-        self.workers.add(w)
+        self.workers[w] = None
         self.touch(w)
         self.drain()
 
     def remove_worker(self, w: Worker) -> list[Child]:
         """``w`` leaves the team; returns the children they held, now unallocated."""
-        self.workers.discard(w)
+        self.workers.pop(w, None)
         return self.strip(w)
 
     def strip(self, w: Worker) -> list[Child]:
@@ -87,7 +87,7 @@ class TeamPool:
             child.waiting_in = None
             self.n_waiting -= 1
         child.worker = w
-        w.children.add(child)
+        w.children[child] = None
         self.touch(w)
         changed = child.had_worker
         child.had_worker = True
@@ -100,7 +100,7 @@ class TeamPool:
         """``child`` leaves this team (stage over); its worker may take a waiting child."""
         w = child.worker
         if w is not None:
-            w.children.discard(child)
+            del w.children[child]
             child.worker = None
             self.touch(w)
             if self.n_waiting:

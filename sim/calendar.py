@@ -12,7 +12,9 @@ class Calendar:
 
     def __init__(self, start: dt.date, horizon_months: int) -> None:
         self.start = start
-        ends = pd.date_range(pd.Timestamp(start), periods=horizon_months + 1, freq=pd.DateOffset(months=1))
+        ends = pd.date_range(
+            pd.Timestamp(start), periods=horizon_months + 1, freq=pd.DateOffset(months=1)
+        )
         # Period k covers [ends[k-1], ends[k]); it is labelled by its last day.
         self.period_end_days: list[float] = [float((e.date() - start).days) for e in ends[1:]]
         self.period_labels: list[dt.date] = [(e - pd.Timedelta(days=1)).date() for e in ends[1:]]

@@ -9,10 +9,10 @@ import numpy as np
 import simpy
 
 from sim.config import STAGES, TEAM_OF_STAGE, CouncilConfig
+from sim.counters import Counters, TimeWeighted
 from sim.distributions import equilibrium_remaining
 from sim.entities import Child
 from sim.rng import Streams
-from sim.counters import Counters, TimeWeighted
 
 CLOSE = "close"
 
@@ -36,8 +36,14 @@ def _chooser(options: dict[str, float], uniform: Callable[[], float]) -> Callabl
 class CaseSystem:
     """Referred children, their stages, and the bookkeeping the monitor reads."""
 
-    def __init__(self, env: simpy.Environment, cfg: CouncilConfig, streams: Streams,
-                 pools: dict, counters: Counters) -> None:
+    def __init__(
+        self,
+        env: simpy.Environment,
+        cfg: CouncilConfig,
+        streams: Streams,
+        pools: dict,
+        counters: Counters,
+    ) -> None:
         self.env = env
         self.cfg = cfg
         self.pools = pools
@@ -49,15 +55,22 @@ class CaseSystem:
         self.open_tw = TimeWeighted()  # open children over time, for time averages
         self._ids = 0
         p = cfg.pathway
-        self._dists = {"assessment": p.assessment.duration, "cin": p.cin.duration,
-                       "cp": p.cp.duration, "lac": p.lac.duration}
+        self._dists = {
+            "assessment": p.assessment.duration,
+            "cin": p.cin.duration,
+            "cp": p.cp.duration,
+            "lac": p.lac.duration,
+        }
         self._assess_duration = p.assessment.duration.sampler(streams["assessment"])
         dur_rng = streams["durations"]
         self._duration = {s: self._dists[s].sampler(dur_rng) for s in ("cin", "cp", "lac")}
         self._duration["assessment"] = self._assess_duration
         u = streams.uniform("transitions")
-        self._next = {"assessment": _chooser({("close" if k == "nfa" else k): v
-                                              for k, v in p.assessment.outcomes.items()}, u)}
+        self._next = {
+            "assessment": _chooser(
+                {("close" if k == "nfa" else k): v for k, v in p.assessment.outcomes.items()}, u
+            )
+        }
         for s in ("cin", "cp", "lac"):
             self._next[s] = _chooser(dict(getattr(p, s).next), u)
         rr = cfg.demand.rereferral
@@ -108,8 +121,9 @@ class CaseSystem:
         self.env.process(self._journey(child, stage, remaining))
 
     # -- the pathway ----------------------------------------------------------------------
-    def _journey(self, child: Child, stage: str,
-                 remaining: float | None) -> Generator[simpy.Event, None, None]:
+    def _journey(
+        self, child: Child, stage: str, remaining: float | None
+    ) -> Generator[simpy.Event, None, None]:
         env = self.env
         self._enter(child, stage)
         while True:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from sim.distributions import Duration, Exponential, Fixed, Lognormal
 
@@ -23,6 +23,15 @@ class Strict(BaseModel):
     """Base: frozen, no unknown keys, no NaN."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+def _probability_table(table: dict[str, float], what: str) -> dict[str, float]:
+    """Check each entry is a probability and together they sum to 1."""
+    for k, v in table.items():
+        if not 0 <= v <= 1:
+            raise ValueError(f"{what} {k}={v} must be between 0 and 1")
+    _sums_to_one(table, what)
+    return table
 
 
 def _sums_to_one(probs: dict[str, float], what: str) -> None:
@@ -68,9 +77,9 @@ class Demand(Strict):
 
     @model_validator(mode="after")
     def _check(self) -> Demand:
-        if self.seasonality is not None:
-            if any(x < 0 for x in self.seasonality) or sum(self.seasonality) <= 0:
-                raise ValueError("seasonality multipliers must be >= 0 and not all 0")
+        season = self.seasonality
+        if season is not None and (any(x < 0 for x in season) or sum(season) <= 0):
+            raise ValueError("seasonality multipliers must be >= 0 and not all 0")
         dates = [s.date for s in self.steps]
         if dates != sorted(dates):
             raise ValueError(f"steps must be in date order; got {[str(d) for d in dates]}")
@@ -86,13 +95,7 @@ class AssessmentStage(Strict):
     duration: Duration
     outcomes: dict[Literal["nfa", "cin", "cp", "lac"], float]
 
-    @model_validator(mode="after")
-    def _check(self) -> AssessmentStage:
-        for k, v in self.outcomes.items():
-            if not 0 <= v <= 1:
-                raise ValueError(f"outcome {k}={v} must be between 0 and 1")
-        _sums_to_one(self.outcomes, "assessment outcome")
-        return self
+    _outcomes_sum = field_validator("outcomes")(lambda v: _probability_table(v, "outcome"))
 
 
 class PlanStage(Strict):
@@ -101,13 +104,7 @@ class PlanStage(Strict):
     duration: Duration
     next: dict[Literal["close", "cin", "cp", "lac"], float]
 
-    @model_validator(mode="after")
-    def _check(self) -> PlanStage:
-        for k, v in self.next.items():
-            if not 0 <= v <= 1:
-                raise ValueError(f"transition {k}={v} must be between 0 and 1")
-        _sums_to_one(self.next, "transition")
-        return self
+    _next_sum = field_validator("next")(lambda v: _probability_table(v, "transition"))
 
 
 class Pathway(Strict):
@@ -167,7 +164,9 @@ class Teams(Strict):
 
     @model_validator(mode="after")
     def _check(self) -> Teams:
-        _sums_to_one({t: getattr(self, t).establishment_share for t in TEAMS}, "establishment_share")
+        _sums_to_one(
+            {t: getattr(self, t).establishment_share for t in TEAMS}, "establishment_share"
+        )
         return self
 
 
@@ -178,10 +177,11 @@ class HazardBand(Strict):
     per_year: float = NonNeg
 
 
-def _check_bands(bands: list[HazardBand], name: str) -> None:
+def _check_bands(bands: list[HazardBand]) -> list[HazardBand]:
     starts = [b.from_years for b in bands]
     if not bands or starts[0] != 0 or starts != sorted(set(starts)):
-        raise ValueError(f"{name} bands must start at from_years 0 and increase; got {starts}")
+        raise ValueError(f"bands must start at from_years 0 and increase; got {starts}")
+    return bands
 
 
 class Leaving(Strict):
@@ -196,11 +196,7 @@ class Leaving(Strict):
     notice_days_permanent: float = NonNeg
     notice_days_agency: float = NonNeg
 
-    @model_validator(mode="after")
-    def _check(self) -> Leaving:
-        for name in WORKER_TYPES:
-            _check_bands(getattr(self, name), name)
-        return self
+    _bands = field_validator("permanent", "asye", "agency")(_check_bands)
 
 
 class Asye(Strict):
@@ -322,13 +318,13 @@ class CouncilConfig(Strict):
     costs: Costs
     target: Target
 
-    @model_validator(mode="after")
-    def _check_dates(self) -> CouncilConfig:
-        if self.target.date < self.start_date:
-            raise ValueError(
-                f"target.date {self.target.date} is before start_date {self.start_date}"
-            )
-        return self
+    @field_validator("target")
+    @classmethod
+    def _target_after_start(cls, target: Target, info: ValidationInfo) -> Target:
+        start = info.data.get("start_date")
+        if start is not None and target.date < start:
+            raise ValueError(f"target.date {target.date} is before start_date {start}")
+        return target
 
 
 __all__ = ["STAGES", "TEAMS", "TEAM_OF_STAGE", "CouncilConfig", "Fixed"]

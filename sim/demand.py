@@ -44,8 +44,13 @@ class ReferralRate:
         return rate
 
 
-def referrals(env: simpy.Environment, rate: ReferralRate, cases: CaseSystem,
-              calendar: Calendar, streams: Streams) -> Generator[simpy.Event, None, None]:
+def referrals(
+    env: simpy.Environment,
+    rate: ReferralRate,
+    cases: CaseSystem,
+    calendar: Calendar,
+    streams: Streams,
+) -> Generator[simpy.Event, None, None]:
     """Each month: a Poisson number of referrals at the month's rate, at uniform times
     (an exact draw of a Poisson process whose rate is constant within the month)."""
     rng = streams["demand"]

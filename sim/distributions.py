@@ -7,6 +7,7 @@ because a numpy scalar draw costs several times more than reading the next array
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from typing import Annotated, Literal
@@ -118,7 +119,7 @@ class Banded(_Dist):
     @model_validator(mode="after")
     def _check(self) -> Banded:
         edges = [self.from_days] + [b.upto_days for b in self.bands]
-        if any(b <= a for a, b in zip(edges, edges[1:], strict=False)):
+        if any(b <= a for a, b in itertools.pairwise(edges)):
             raise ValueError(f"band upper limits must increase from from_days; got {edges}")
         total = sum(b.share for b in self.bands)
         if abs(total - 1.0) > 1e-6:

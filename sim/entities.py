@@ -21,7 +21,9 @@ class Worker:
     """Most children held before new ones wait (children, already scaled by FTE)."""
     target: float
     """Caseload target (children, already scaled by FTE)."""
-    children: set[Child] = field(default_factory=set)
+    children: dict[Child, None] = field(default_factory=dict)
+    """Children held, in allocation order (a dict, not a set, so that iteration order and
+    hence every run is reproducible)."""
     in_post: bool = True
     on_notice: bool = False
     absent: bool = False

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from sim.config import CouncilConfig
 
 MAX_FILE_BYTES = 2_000_000  # a council config is a few KB; refuse anything absurd
+REPLACED_WHOLE = frozenset({"outcomes", "next"})
 
 
 class ConfigError(ValueError):
@@ -43,10 +44,14 @@ def read_yaml(path: Path) -> dict[str, Any]:
 
 
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """``override`` on top of ``base``: mappings merge key by key, anything else replaces."""
+    """``override`` on top of ``base``: mappings merge key by key, anything else replaces.
+    A distribution (a mapping with a ``dist`` key) and a probability table (``outcomes``,
+    ``next``) replace their parent whole: a leftover entry of the parent would change
+    what the override means."""
     out = dict(base)
     for key, value in override.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
+        whole = "dist" in value if isinstance(value, dict) else True
+        if not whole and key not in REPLACED_WHOLE and isinstance(out.get(key), dict):
             out[key] = deep_merge(out[key], value)
         else:
             out[key] = value
@@ -68,16 +73,21 @@ def resolve_extends(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     return deep_merge(resolve_extends(path.parent / parent, (*_seen, path)), data)
 
 
+FRIENDLY_RULES = {
+    "extra_forbidden": "unknown field (check the spelling against configs/ or the README)",
+    "missing": "required field is missing",
+}
+
+
 def format_validation_error(source: str, exc: ValidationError) -> str:
     """One line per problem: source, field path, value given, rule broken."""
     lines = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-"))
-        value = err.get("input")
-        shown = repr(value) if not isinstance(value, dict) else "{...}"
+        shown = "(none)" if err["type"] == "missing" else repr(err.get("input"))
         if len(shown) > 80:
             shown = shown[:77] + "..."
-        msg = err["msg"].removeprefix("Value error, ")
+        msg = FRIENDLY_RULES.get(err["type"], err["msg"].removeprefix("Value error, "))
         lines.append(f"{source}: field '{loc or '(top)'}': value {shown}: {msg}")
     return "\n".join(lines)
 

@@ -29,8 +29,11 @@ log = logging.getLogger(__name__)
 class CouncilModel:
     """The simulated council. Build with a config and a seed, then :meth:`run`."""
 
-    def __init__(self, cfg: CouncilConfig, seed: int | np.random.SeedSequence) -> None:
+    def __init__(
+        self, cfg: CouncilConfig, seed: int | np.random.SeedSequence, audit: bool = False
+    ) -> None:
         self.cfg = cfg
+        self.audit = audit
         self.env = simpy.Environment()
         self.streams = Streams(seed)
         self.calendar = Calendar(cfg.start_date, cfg.horizon_months)
@@ -38,12 +41,15 @@ class CouncilModel:
         over_cap = cfg.allocation.when_full == "over_cap"
         self.pools = {t: TeamPool(t, over_cap, self._on_allocated) for t in TEAMS}
         self.cases = CaseSystem(self.env, cfg, self.streams, self.pools, self.counters)
-        self.workforce = Workforce(self.env, cfg, self.streams, self.pools, self.counters,
-                                   self.calendar)
-        self.recruitment = Recruitment(self.env, cfg, self.streams, self.workforce,
-                                       self.counters, self.calendar)
-        self.monitor = Monitor(cfg, self.calendar, self.cases, self.workforce,
-                               self.recruitment, self.counters)
+        self.workforce = Workforce(
+            self.env, cfg, self.streams, self.pools, self.counters, self.calendar
+        )
+        self.recruitment = Recruitment(
+            self.env, cfg, self.streams, self.workforce, self.counters, self.calendar
+        )
+        self.monitor = Monitor(
+            cfg, self.calendar, self.cases, self.workforce, self.recruitment, self.counters
+        )
         self.referral_rate = ReferralRate(cfg.demand, self.calendar)
 
     def _on_allocated(self, _child: object, changed_worker: bool) -> None:
@@ -59,7 +65,33 @@ class CouncilModel:
             self.workforce.monthly_draws(end - prev)
             yield env.timeout(end - env.now)
             self.monitor.snapshot(end, label, end - prev)
+            if self.audit:
+                self.check_invariants()
             prev = end
+
+    def check_invariants(self) -> None:
+        """Raise AssertionError if the model's books do not balance: every open child is
+        held by exactly one worker or waiting, never both; no count is negative."""
+        held: set[int] = set()
+        n_held = 0
+        for w in self.workforce.workers:
+            for c in w.children:
+                assert c.worker is w, f"child {c.id} in {w.id}'s set but allocated to {c.worker}"
+                assert c.waiting_in is None, f"child {c.id} both allocated and waiting"
+                held.add(c.id)
+                n_held += 1
+        assert n_held == len(held), "a child is held by more than one worker"
+        waiting = sum(p.n_waiting for p in self.pools.values())
+        open_cases = self.cases.open_cases
+        assert min(self.cases.open_by_stage.values()) >= 0, f"negative: {self.cases.open_by_stage}"
+        assert waiting >= 0, f"negative waiting count {waiting}"
+        assert n_held + waiting == open_cases, (
+            f"open {open_cases} != held {n_held} + waiting {waiting}"
+        )
+        assert self.cases.children_in == open_cases + self.cases.children_closed, (
+            f"in {self.cases.children_in} != open {open_cases} + closed "
+            f"{self.cases.children_closed}"
+        )
 
     def run(self) -> pd.DataFrame:
         """Simulate to the horizon; the monthly KPIs, one row per month end (row 0 is the
@@ -69,8 +101,9 @@ class CouncilModel:
         if self.cfg.initial_workforce.tenure == "equilibrium":
             self.recruitment.seed_pipeline()
         self.counters.reset()
-        self.env.process(referrals(self.env, self.referral_rate, self.cases, self.calendar,
-                                   self.streams))
+        self.env.process(
+            referrals(self.env, self.referral_rate, self.cases, self.calendar, self.streams)
+        )
         self.recruitment.start()
         clock = self.env.process(self._clock())
         self.env.run(until=clock)
@@ -79,7 +112,9 @@ class CouncilModel:
         return frame
 
 
-def run_one(cfg: CouncilConfig, seed: int | np.random.SeedSequence) -> tuple[pd.DataFrame, dict[str, Any]]:
+def run_one(
+    cfg: CouncilConfig, seed: int | np.random.SeedSequence
+) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Run one replication without touching disk: the monthly frame and the summary."""
     from sim.summary import summarise
 

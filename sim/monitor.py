@@ -14,14 +14,45 @@ from sim.recruitment import Recruitment
 from sim.workforce import DAYS_PER_YEAR, Workforce
 
 COLUMNS: tuple[str, ...] = (
-    "date", "referrals", "rereferrals", "closures", "open_cases", "open_assessment",
-    "open_cin", "open_cp", "open_lac", "unallocated_cases", "mean_open_cases",
-    "establishment_fte", "qualified_fte", "asye_fte", "agency_fte", "vacancy_fte",
-    "agency_share", "absent_fte", "avg_caseload", "avg_caseload_asye",
-    "share_workers_over_target", "joiners", "leavers", "hires", "agency_joiners",
-    "agency_leavers", "asye_qualified", "turnover_12m", "sw_changes", "sw_changes_workforce",
-    "team_managers_fte", "team_managers_needed", "team_manager_shortfall", "cost_gbp",
-    "cost_permanent_gbp", "cost_agency_gbp", "cost_team_managers_gbp", "cost_recruitment_gbp",
+    "date",
+    "referrals",
+    "rereferrals",
+    "closures",
+    "open_cases",
+    "open_assessment",
+    "open_cin",
+    "open_cp",
+    "open_lac",
+    "unallocated_cases",
+    "mean_open_cases",
+    "establishment_fte",
+    "qualified_fte",
+    "asye_fte",
+    "agency_fte",
+    "vacancy_fte",
+    "agency_share",
+    "absent_fte",
+    "avg_caseload",
+    "avg_caseload_asye",
+    "share_workers_over_target",
+    "max_worker_load",
+    "joiners",
+    "leavers",
+    "hires",
+    "agency_joiners",
+    "agency_leavers",
+    "asye_qualified",
+    "turnover_12m",
+    "sw_changes",
+    "sw_changes_workforce",
+    "team_managers_fte",
+    "team_managers_needed",
+    "team_manager_shortfall",
+    "cost_gbp",
+    "cost_permanent_gbp",
+    "cost_agency_gbp",
+    "cost_team_managers_gbp",
+    "cost_recruitment_gbp",
 )
 
 
@@ -33,8 +64,15 @@ def _ratio(num: float, den: float) -> float:
 class Monitor:
     """Reads the model's state and this month's counters into one row per month end."""
 
-    def __init__(self, cfg: CouncilConfig, calendar: Calendar, cases: CaseSystem,
-                 workforce: Workforce, recruitment: Recruitment, counters: Counters) -> None:
+    def __init__(
+        self,
+        cfg: CouncilConfig,
+        calendar: Calendar,
+        cases: CaseSystem,
+        workforce: Workforce,
+        recruitment: Recruitment,
+        counters: Counters,
+    ) -> None:
         self.cfg = cfg
         self.cal = calendar
         self.cases = cases
@@ -44,7 +82,9 @@ class Monitor:
         self.rows: list[dict[str, Any]] = []
         self._turnover_window: deque[tuple[float, float]] = deque(maxlen=12)
         c = cfg.costs
-        qualified_pay = c.senior_share * c.senior_pay_gbp + (1 - c.senior_share) * c.social_worker_pay_gbp
+        qualified_pay = (
+            c.senior_share * c.senior_pay_gbp + (1 - c.senior_share) * c.social_worker_pay_gbp
+        )
         day_cost = c.oncost_multiplier / DAYS_PER_YEAR
         self._gbp_per_fte_day = {
             "asye": c.asye_pay_gbp * day_cost,
@@ -60,10 +100,16 @@ class Monitor:
         row.update(referrals=k.referrals, rereferrals=k.rereferrals, closures=k.closures)
         row.update(self._cases(now, period_days))
         row.update(self._workforce())
-        row.update(joiners=k.joiners, leavers=k.leavers, hires=k.hires,
-                   agency_joiners=k.agency_joiners, agency_leavers=k.agency_leavers,
-                   asye_qualified=k.asye_qualified, sw_changes=k.sw_changes,
-                   sw_changes_workforce=k.sw_changes_workforce)
+        row.update(
+            joiners=k.joiners,
+            leavers=k.leavers,
+            hires=k.hires,
+            agency_joiners=k.agency_joiners,
+            agency_leavers=k.agency_leavers,
+            asye_qualified=k.asye_qualified,
+            sw_changes=k.sw_changes,
+            sw_changes_workforce=k.sw_changes_workforce,
+        )
         row.update(self._costs(now, period_days))
         perm_fte_days = row.pop("_perm_fte_days")
         if period_days > 0:
@@ -72,8 +118,11 @@ class Monitor:
         tm = wf.team_managers(now)
         headcount = sum(1 for w in wf.workers if w.in_post)
         needed = math.ceil(headcount / self.cfg.establishment.team_manager_span)
-        row.update(team_managers_fte=tm, team_managers_needed=needed,
-                   team_manager_shortfall=max(0.0, needed - tm))
+        row.update(
+            team_managers_fte=tm,
+            team_managers_needed=needed,
+            team_manager_shortfall=max(0.0, needed - tm),
+        )
         self.rows.append({c: row[c] for c in COLUMNS})
         k.reset()
 
@@ -97,7 +146,7 @@ class Monitor:
         est = wf.establishment()
         held_q = fte_q = held_a = fte_a = 0.0
         holders = over = 0
-        absent = 0.0
+        absent = max_load = 0.0
         for w in wf.workers:
             if w.absent:
                 absent += w.fte
@@ -106,6 +155,7 @@ class Monitor:
             holders += 1
             n = len(w.children)
             over += n > w.target
+            max_load = max(max_load, w.load)
             if w.kind == "asye":
                 held_a += n
                 fte_a += w.fte
@@ -123,6 +173,7 @@ class Monitor:
             "avg_caseload": _ratio(held_q, fte_q),
             "avg_caseload_asye": _ratio(held_a, fte_a),
             "share_workers_over_target": _ratio(over, holders),
+            "max_worker_load": max_load,
         }
 
     def _costs(self, now: float, period_days: float) -> dict[str, Any]:

@@ -21,8 +21,15 @@ class Recruitment:
     """Applicants arrive, panels appoint to vacancies, appointees start after checks and
     notice; agency workers cover what permanent staff do not, up to a cap."""
 
-    def __init__(self, env: simpy.Environment, cfg: CouncilConfig, streams: Streams,
-                 workforce: Workforce, counters: Counters, calendar: Calendar) -> None:
+    def __init__(
+        self,
+        env: simpy.Environment,
+        cfg: CouncilConfig,
+        streams: Streams,
+        workforce: Workforce,
+        counters: Counters,
+        calendar: Calendar,
+    ) -> None:
         self.env = env
         self.cfg = cfg
         self.rc = cfg.recruitment
@@ -122,7 +129,7 @@ class Recruitment:
         self.wf.join("agency")
 
     def _conversions(self, p: float) -> None:
-        for w in sorted(self.wf.workers, key=lambda x: x.id):
+        for w in list(self.wf.workers):
             if w.kind != "agency" or w.on_notice or self._agency_u() >= p:
                 continue
             if self.wf.establishment() - self.wf.permanent_committed() >= 1.0:

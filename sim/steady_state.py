@@ -26,8 +26,9 @@ def routing_matrix(p: Pathway) -> np.ndarray:
     return r
 
 
-def stage_entry_rates(p: Pathway, referrals_per_year: float,
-                      rereferral_probability: float = 0.0) -> dict[str, float]:
+def stage_entry_rates(
+    p: Pathway, referrals_per_year: float, rereferral_probability: float = 0.0
+) -> dict[str, float]:
     """Entries per year to each stage, counting re-referrals of closed cases."""
     assessments = referrals_per_year / (1.0 - rereferral_probability)
     external = np.zeros(len(STAGES))
@@ -37,10 +38,15 @@ def stage_entry_rates(p: Pathway, referrals_per_year: float,
     return dict(zip(STAGES, x.tolist(), strict=True))
 
 
-def expected_open_cases(p: Pathway, referrals_per_year: float,
-                        rereferral_probability: float = 0.0) -> dict[str, float]:
+def expected_open_cases(
+    p: Pathway, referrals_per_year: float, rereferral_probability: float = 0.0
+) -> dict[str, float]:
     """Mean open cases per stage in steady state (Little's law per stage)."""
     rates = stage_entry_rates(p, referrals_per_year, rereferral_probability)
-    durations = {"assessment": p.assessment.duration, "cin": p.cin.duration,
-                 "cp": p.cp.duration, "lac": p.lac.duration}
+    durations = {
+        "assessment": p.assessment.duration,
+        "cin": p.cin.duration,
+        "cp": p.cp.duration,
+        "lac": p.lac.duration,
+    }
     return {s: rates[s] * durations[s].mean() / 365.25 for s in STAGES}

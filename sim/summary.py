@@ -17,9 +17,18 @@ if TYPE_CHECKING:
     from sim.model import CouncilModel
 
 KPIS: tuple[str, ...] = (
-    "avg_caseload", "avg_caseload_asye", "open_cases", "unallocated_cases", "qualified_fte",
-    "asye_fte", "agency_fte", "vacancy_fte", "agency_share", "turnover_12m",
-    "share_workers_over_target", "team_manager_shortfall",
+    "avg_caseload",
+    "avg_caseload_asye",
+    "open_cases",
+    "unallocated_cases",
+    "qualified_fte",
+    "asye_fte",
+    "agency_fte",
+    "vacancy_fte",
+    "agency_share",
+    "turnover_12m",
+    "share_workers_over_target",
+    "team_manager_shortfall",
 )
 FLOWS: tuple[str, ...] = ("referrals", "joiners", "leavers", "sw_changes", "cost_gbp")
 
@@ -42,7 +51,7 @@ def target_result(frame: pd.DataFrame, target: Target) -> dict[str, Any]:
     dates = frame["date"].dt.date.to_numpy()
     upto = np.flatnonzero(dates <= target.date)
     i = int(upto[-1]) if len(upto) else 0
-    window = ok[max(0, i - target.sustain_months): i + 1]
+    window = ok[max(0, i - target.sustain_months) : i + 1]
     met = bool(len(window) == target.sustain_months + 1 and window.all())
     kept_from = None
     if ok[-1]:
@@ -61,8 +70,9 @@ def target_result(frame: pd.DataFrame, target: Target) -> dict[str, Any]:
     }
 
 
-def summarise(cfg: CouncilConfig, frame: pd.DataFrame, model: CouncilModel,
-              seed: Any, wall_seconds: float) -> dict[str, Any]:
+def summarise(
+    cfg: CouncilConfig, frame: pd.DataFrame, model: CouncilModel, seed: Any, wall_seconds: float
+) -> dict[str, Any]:
     """The summary dict written to ``summary.json``."""
     months = frame.iloc[1:]
     cases = model.cases
@@ -80,7 +90,8 @@ def summarise(cfg: CouncilConfig, frame: pd.DataFrame, model: CouncilModel,
         "totals": {k: _clean(months[k].sum()) for k in FLOWS},
         "mean_time_in_system_days": _clean(
             cases.closed_time_in_system_days / cases.children_closed
-            if cases.children_closed else math.nan
+            if cases.children_closed
+            else math.nan
         ),
         "target": target_result(frame, cfg.target),
     }

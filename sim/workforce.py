@@ -44,14 +44,21 @@ class Hazard:
 class Workforce:
     """Every case-holding social worker, and the events that change who is in post."""
 
-    def __init__(self, env: simpy.Environment, cfg: CouncilConfig, streams: Streams,
-                 pools: dict[str, TeamPool], counters: Counters, calendar: Calendar) -> None:
+    def __init__(
+        self,
+        env: simpy.Environment,
+        cfg: CouncilConfig,
+        streams: Streams,
+        pools: dict[str, TeamPool],
+        counters: Counters,
+        calendar: Calendar,
+    ) -> None:
         self.env = env
         self.cfg = cfg
         self.pools = pools
         self.counters = counters
         self.calendar = calendar
-        self.workers: set[Worker] = set()
+        self.workers: dict[Worker, None] = {}  # insertion-ordered for reproducibility
         self.fte = {k: TimeWeighted() for k in KINDS}
         self.perm_pipeline_fte = 0.0
         self._ids = 0
@@ -127,8 +134,14 @@ class Workforce:
         if self._initial_rng.random() < p:
             self.resign(w, notice_days=self._initial_rng.random() * notice)
 
-    def join(self, kind: str, team: str | None = None, start_day: float | None = None,
-             fte: float = 1.0, initial: bool = False) -> Worker:
+    def join(
+        self,
+        kind: str,
+        team: str | None = None,
+        start_day: float | None = None,
+        fte: float = 1.0,
+        initial: bool = False,
+    ) -> Worker:
         """A worker of ``kind`` starts in ``team`` (default: the team most short)."""
         team = team or self.team_for_new_worker()
         spec = getattr(self.cfg.teams, team)
@@ -139,7 +152,7 @@ class Workforce:
         self._ids += 1
         start = self.env.now if start_day is None else start_day
         w = Worker(self._ids, kind, team, fte, start, cap * fte, target * fte)
-        self.workers.add(w)
+        self.workers[w] = None
         self.fte[kind].add(fte, self.env.now)
         if not initial:
             if kind == "agency":
@@ -191,7 +204,7 @@ class Workforce:
         if not w.in_post:
             return
         w.in_post = False
-        self.workers.discard(w)
+        self.workers.pop(w, None)
         self.fte[w.kind].add(-w.fte, self.env.now)
         if w.kind == "agency":
             self.counters.agency_leavers += 1
@@ -221,7 +234,7 @@ class Workforce:
         coming period of ``period_days``."""
         dt_years = period_days / DAYS_PER_YEAR
         absence_rate = self.cfg.absence.episodes_per_year
-        for w in sorted(self.workers, key=lambda x: x.id):
+        for w in list(self.workers):
             if w.on_notice:
                 continue
             h = self.hazard_of(w)
@@ -245,8 +258,9 @@ class Workforce:
         if w.in_post and not w.on_notice:
             self.resign(w)
 
-    def _absence(self, w: Worker, offset: float,
-                 duration: float) -> Generator[simpy.Event, None, None]:
+    def _absence(
+        self, w: Worker, offset: float, duration: float
+    ) -> Generator[simpy.Event, None, None]:
         yield self.env.timeout(offset)
         if not w.in_post or w.on_notice or w.absent:
             return

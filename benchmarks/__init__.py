@@ -1,0 +1,1 @@
+"""Benchmarks: measured, printed and recorded in benchmarks/README.md; never asserted."""
