@@ -12,6 +12,7 @@ from sim.config import STAGES, TEAM_OF_STAGE, CouncilConfig
 from sim.counters import Counters, TimeWeighted
 from sim.distributions import equilibrium_remaining
 from sim.entities import Child
+from sim.levers import Levers
 from sim.rng import Streams
 
 CLOSE = "close"
@@ -43,7 +44,10 @@ class CaseSystem:
         streams: Streams,
         pools: dict,
         counters: Counters,
+        levers: Levers,
     ) -> None:
+        self.levers = levers
+        self._guidance_u = streams.uniform("guidance")
         self.env = env
         self.cfg = cfg
         self.pools = pools
@@ -135,6 +139,13 @@ class CaseSystem:
             remaining = None
             if self._drift > 0:
                 duration *= self._drift_factor(child)
+            cap = self.levers.duration_caps_days.get(stage)
+            if (
+                cap is not None
+                and duration > cap
+                and self._guidance_u() < self.levers.guidance_compliance
+            ):
+                duration = cap
             yield env.timeout(duration)
             nxt = self._next[stage]()
             if nxt == CLOSE:

@@ -195,6 +195,8 @@ class Leaving(Strict):
     caseload_strength: float = NonNeg
     notice_days_permanent: float = NonNeg
     notice_days_agency: float = NonNeg
+    supervision_strength: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    """Hazard x (1 + strength x share of needed team managers missing); 0 = off."""
 
     _bands = field_validator("permanent", "asye", "agency")(_check_bands)
 
@@ -238,6 +240,8 @@ class Establishment(Strict):
     team_managers_fte: float = NonNeg
     team_manager_schedule: list[EstablishmentStep] = []
     team_manager_span: float = Field(default=8, gt=0, allow_inf_nan=False)
+    team_manager_vacancy_rate: float = Field(default=0.0, ge=0, le=1, allow_inf_nan=False)
+    """Share of funded team manager posts unfilled."""
 
     @model_validator(mode="after")
     def _check(self) -> Establishment:

@@ -24,13 +24,15 @@ class Counters:
     asye_qualified: int = 0
     sw_changes: int = 0
     """Allocations of a child to a worker after a previous one (any reason)."""
+    policy_cost_gbp: float = 0.0
+    """Payments made by policies this month (retention payments, supplements, campaigns)."""
     sw_changes_workforce: int = 0
     """Children who lost their worker because the worker left, went on long absence or the
     agency assignment ended."""
 
     def reset(self) -> None:
         for f in fields(self):
-            setattr(self, f.name, 0.0 if f.name.endswith("_fte") else 0)
+            setattr(self, f.name, 0.0 if f.name.endswith(("_fte", "_gbp")) else 0)
 
 
 class TimeWeighted:

@@ -10,6 +10,7 @@ import simpy
 from sim.calendar import Calendar
 from sim.cases import CaseSystem
 from sim.config import Demand
+from sim.levers import Levers
 from sim.rng import Streams
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -50,13 +51,14 @@ def referrals(
     cases: CaseSystem,
     calendar: Calendar,
     streams: Streams,
+    levers: Levers,
 ) -> Generator[simpy.Event, None, None]:
     """Each month: a Poisson number of referrals at the month's rate, at uniform times
     (an exact draw of a Poisson process whose rate is constant within the month)."""
     rng = streams["demand"]
     prev = 0.0
     for end in calendar.period_end_days:
-        lam = rate.per_day((prev + end) / 2) * (end - prev)
+        lam = rate.per_day((prev + end) / 2) * levers.referral_multiplier * (end - prev)
         n = int(rng.poisson(lam)) if lam > 0 and math.isfinite(lam) else 0
         times = sorted((prev + rng.random(n) * (end - prev)).tolist())
         for t in times:

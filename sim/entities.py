@@ -29,6 +29,8 @@ class Worker:
     absent: bool = False
     cases_handed_over: bool = False
     """True while absent long enough that the children were reallocated."""
+    senior: bool = False
+    """On the senior social worker grade (permanent qualified staff only)."""
     version: int = 0
     """Bumped whenever the worker's load or availability changes (lazy heap entries)."""
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Generator
-from typing import Any
+from collections.abc import Generator, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -18,10 +18,14 @@ from sim.cases import CaseSystem
 from sim.config import TEAMS, CouncilConfig
 from sim.counters import Counters
 from sim.demand import ReferralRate, referrals
+from sim.levers import Levers
 from sim.monitor import Monitor
 from sim.recruitment import Recruitment
 from sim.rng import Streams
 from sim.workforce import Workforce
+
+if TYPE_CHECKING:
+    from sim.policies import Policy, PolicyRuntime
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +34,11 @@ class CouncilModel:
     """The simulated council. Build with a config and a seed, then :meth:`run`."""
 
     def __init__(
-        self, cfg: CouncilConfig, seed: int | np.random.SeedSequence, audit: bool = False
+        self,
+        cfg: CouncilConfig,
+        seed: int | np.random.SeedSequence,
+        policies: Sequence[Policy] = (),
+        audit: bool = False,
     ) -> None:
         self.cfg = cfg
         self.audit = audit
@@ -40,9 +48,10 @@ class CouncilModel:
         self.counters = Counters()
         over_cap = cfg.allocation.when_full == "over_cap"
         self.pools = {t: TeamPool(t, over_cap, self._on_allocated) for t in TEAMS}
-        self.cases = CaseSystem(self.env, cfg, self.streams, self.pools, self.counters)
+        self.levers = Levers.from_config(cfg)
+        self.cases = CaseSystem(self.env, cfg, self.streams, self.pools, self.counters, self.levers)
         self.workforce = Workforce(
-            self.env, cfg, self.streams, self.pools, self.counters, self.calendar
+            self.env, cfg, self.streams, self.pools, self.counters, self.calendar, self.levers
         )
         self.recruitment = Recruitment(
             self.env, cfg, self.streams, self.workforce, self.counters, self.calendar
@@ -51,6 +60,7 @@ class CouncilModel:
             cfg, self.calendar, self.cases, self.workforce, self.recruitment, self.counters
         )
         self.referral_rate = ReferralRate(cfg.demand, self.calendar)
+        self.policies: list[PolicyRuntime] = [p.bind(self) for p in policies]
 
     def _on_allocated(self, _child: object, changed_worker: bool) -> None:
         if changed_worker:
@@ -62,6 +72,8 @@ class CouncilModel:
         prev = 0.0
         self.monitor.snapshot(0.0, cal.start_label, 0.0)
         for end, label in zip(cal.period_end_days, cal.period_labels, strict=True):
+            for policy in self.policies:
+                policy.on_month(prev, end)
             self.workforce.monthly_draws(end - prev)
             yield env.timeout(end - env.now)
             self.monitor.snapshot(end, label, end - prev)
@@ -102,7 +114,9 @@ class CouncilModel:
             self.recruitment.seed_pipeline()
         self.counters.reset()
         self.env.process(
-            referrals(self.env, self.referral_rate, self.cases, self.calendar, self.streams)
+            referrals(
+                self.env, self.referral_rate, self.cases, self.calendar, self.streams, self.levers
+            )
         )
         self.recruitment.start()
         clock = self.env.process(self._clock())
@@ -113,13 +127,15 @@ class CouncilModel:
 
 
 def run_one(
-    cfg: CouncilConfig, seed: int | np.random.SeedSequence
+    cfg: CouncilConfig,
+    seed: int | np.random.SeedSequence,
+    policies: Sequence[Policy] = (),
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Run one replication without touching disk: the monthly frame and the summary."""
     from sim.summary import summarise
 
     t0 = time.perf_counter()
-    model = CouncilModel(cfg, seed)
+    model = CouncilModel(cfg, seed, policies)
     frame = model.run()
     wall = time.perf_counter() - t0
     log.info("replication done in %.2f s", wall)

@@ -53,6 +53,7 @@ COLUMNS: tuple[str, ...] = (
     "cost_agency_gbp",
     "cost_team_managers_gbp",
     "cost_recruitment_gbp",
+    "cost_policy_gbp",
 )
 
 
@@ -89,7 +90,7 @@ class Monitor:
         self._gbp_per_fte_day = {
             "asye": c.asye_pay_gbp * day_cost,
             "permanent": qualified_pay * day_cost,
-            "agency": qualified_pay * day_cost + c.agency_premium_gbp_per_year / DAYS_PER_YEAR,
+            "agency": qualified_pay * day_cost,
         }
         self._tm_gbp_per_fte_day = c.team_manager_pay_gbp * day_cost
 
@@ -116,8 +117,7 @@ class Monitor:
             self._turnover_window.append((k.leavers_fte, perm_fte_days / period_days))
         row["turnover_12m"] = self._turnover()
         tm = wf.team_managers(now)
-        headcount = sum(1 for w in wf.workers if w.in_post)
-        needed = math.ceil(headcount / self.cfg.establishment.team_manager_span)
+        needed = wf.team_managers_needed()
         row.update(
             team_managers_fte=tm,
             team_managers_needed=needed,
@@ -180,15 +180,19 @@ class Monitor:
         area = {kind: tw.take_area(now) for kind, tw in self.wf.fte.items()}
         g = self._gbp_per_fte_day
         permanent = area["permanent"] * g["permanent"] + area["asye"] * g["asye"]
-        agency = area["agency"] * g["agency"]
+        # Policies change the premium only at month starts, so this month had one premium.
+        premium = self.wf.levers.agency_premium_gbp_per_year / DAYS_PER_YEAR
+        agency = area["agency"] * (g["agency"] + premium)
         tm = self.wf.team_managers(now - period_days / 2) * period_days * self._tm_gbp_per_fte_day
         hires = self.counters.hires * self.cfg.costs.recruitment_cost_per_hire_gbp
+        policy = self.counters.policy_cost_gbp
         return {
-            "cost_gbp": permanent + agency + tm + hires,
+            "cost_gbp": permanent + agency + tm + hires + policy,
             "cost_permanent_gbp": permanent,
             "cost_agency_gbp": agency,
             "cost_team_managers_gbp": tm,
             "cost_recruitment_gbp": hires,
+            "cost_policy_gbp": policy,
             "_perm_fte_days": area["permanent"] + area["asye"],
         }
 

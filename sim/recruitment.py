@@ -40,20 +40,20 @@ class Recruitment:
         self._u = streams.uniform("recruitment")
         self._start_delay = self.rc.start_delay.sampler(self._rng)
         self._agency_u = streams.uniform("agency")
-        self.applicant_multiplier = 1.0  # policies may raise the applicant rate
+        self.levers = workforce.levers
         self.appointable: list[str] = []  # kinds ("permanent" or "asye") awaiting a panel
         self.agency_pending = 0
 
     def seed_pipeline(self) -> None:
         """Appointees who have accepted but not started at the start date, as in a steady
         state: Poisson with mean (appointable a year) x mean start delay, up to the vacancies."""
-        rc = self.rc
-        per_year = rc.applicants_per_month * 12 * rc.selection_rate
+        rc, lv = self.rc, self.levers
+        per_year = rc.applicants_per_month * 12 * lv.selection_rate
         mean = per_year * rc.start_delay.mean() / DAYS_PER_YEAR
         vacancies = math.floor(self.wf.establishment() - self.wf.permanent_committed() + 1e-9)
         n = min(int(self._rng.poisson(mean)), max(0, vacancies))
         for delay in equilibrium_remaining(rc.start_delay, self._rng, n).tolist():
-            kind = "permanent" if self._u() < rc.experienced_share else "asye"
+            kind = "permanent" if self._u() < lv.experienced_share else "asye"
             self.wf.perm_pipeline_fte += 1.0
             self.env.process(self._start_after_delay(kind, delay))
 
@@ -68,12 +68,12 @@ class Recruitment:
         prev = 0.0
         for end in self.calendar.period_end_days:
             months = (end - prev) / (DAYS_PER_YEAR / 12)
-            lam = self.rc.applicants_per_month * self.applicant_multiplier * months
+            lam = self.rc.applicants_per_month * self.levers.applicant_multiplier * months
             n = int(self._rng.poisson(lam)) if lam > 0 else 0
             for t in sorted((prev + self._rng.random(n) * (end - prev)).tolist()):
                 yield self.env.timeout(t - self.env.now)
-                if self._u() < self.rc.selection_rate:
-                    experienced = self._u() < self.rc.experienced_share
+                if self._u() < self.levers.selection_rate:
+                    experienced = self._u() < self.levers.experienced_share
                     self.appointable.append("permanent" if experienced else "asye")
             yield self.env.timeout(end - self.env.now)
             prev = end
@@ -82,7 +82,7 @@ class Recruitment:
         """Each panel appoints appointable applicants to open vacancies; the rest go
         elsewhere."""
         while True:
-            yield self.env.timeout(self.rc.panel_interval_days)
+            yield self.env.timeout(self.levers.panel_interval_days)
             need = math.floor(self.wf.establishment() - self.wf.permanent_committed() + 1e-9)
             for kind in self.appointable[: max(0, need)]:
                 self.counters.hires += 1
@@ -100,14 +100,14 @@ class Recruitment:
         """Agency FTE wanted now: the permanent shortfall, up to the agency cap."""
         est = self.wf.establishment()
         permanent = sum(w.fte for w in self.wf.workers if w.kind != "agency" and not w.on_notice)
-        return min(max(0.0, est - permanent), self.rc.agency.max_share * est)
+        return min(max(0.0, est - permanent), self.levers.agency_max_share * est)
 
     def _agency_cover(self) -> Generator[simpy.Event, None, None]:
         """Weekly: order agency cover for a shortfall, end assignments in surplus, and let
         agency workers convert to vacant permanent posts."""
-        ag = self.rc.agency
-        p_convert = -math.expm1(-ag.conversion_per_year * AGENCY_CHECK_DAYS / DAYS_PER_YEAR)
         while True:
+            rate = self.levers.conversion_per_year
+            p_convert = -math.expm1(-rate * AGENCY_CHECK_DAYS / DAYS_PER_YEAR)
             if p_convert > 0:
                 self._conversions(p_convert)
             staying = [w for w in self.wf.workers if w.kind == "agency" and not w.on_notice]
@@ -124,7 +124,7 @@ class Recruitment:
             yield self.env.timeout(AGENCY_CHECK_DAYS)
 
     def _agency_arrives(self) -> Generator[simpy.Event, None, None]:
-        yield self.env.timeout(self.rc.agency.cover_delay_days)
+        yield self.env.timeout(self.levers.agency_cover_delay_days)
         self.agency_pending -= 1
         self.wf.join("agency")
 

@@ -8,6 +8,7 @@ end only, so that existing streams keep their draws.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable
 
 import numpy as np
@@ -24,14 +25,17 @@ STREAM_NAMES: tuple[str, ...] = (
     "recruitment",
     "agency",
     "policy",
+    "guidance",
+    "grades",
 )
 
 BLOCK = 512
 
 
 def replication_seed(root_seed: int, replication: int) -> np.random.SeedSequence:
-    """The seed sequence of replication ``replication`` (0-based) under ``root_seed``."""
-    return np.random.SeedSequence(root_seed).spawn(replication + 1)[replication]
+    """The seed sequence of replication ``replication`` (0-based) under ``root_seed``: the
+    same as ``SeedSequence(root_seed).spawn(n)[replication]`` for any n > replication."""
+    return np.random.SeedSequence(root_seed, spawn_key=(replication,))
 
 
 class Streams:
@@ -39,7 +43,11 @@ class Streams:
 
     def __init__(self, seed: int | np.random.SeedSequence) -> None:
         ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-        children = ss.spawn(len(STREAM_NAMES))
+        self._root = ss
+        children = [
+            np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, k))
+            for k in range(len(STREAM_NAMES))
+        ]
         self._gens = {
             name: np.random.default_rng(child)
             for name, child in zip(STREAM_NAMES, children, strict=True)
@@ -47,6 +55,15 @@ class Streams:
 
     def __getitem__(self, name: str) -> np.random.Generator:
         return self._gens[name]
+
+    def keyed(self, key: str) -> np.random.Generator:
+        """A generator for one named quantity (e.g. a policy's uncertain effect), the same in
+        every scenario that has it, whatever else the scenario contains."""
+        tag = zlib.crc32(key.encode("utf-8"))
+        ss = np.random.SeedSequence(
+            self._root.entropy, spawn_key=(*self._root.spawn_key, 1_000_000, tag)
+        )
+        return np.random.default_rng(ss)
 
     def uniform(self, name: str) -> Callable[[], float]:
         """A callable giving U(0,1) draws from stream ``name``, drawn in blocks for speed."""

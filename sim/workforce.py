@@ -14,6 +14,7 @@ from sim.calendar import Calendar
 from sim.config import TEAMS, CouncilConfig, HazardBand
 from sim.counters import Counters, TimeWeighted
 from sim.entities import Worker
+from sim.levers import Levers
 from sim.rng import Streams
 
 DAYS_PER_YEAR = 365.25
@@ -52,6 +53,7 @@ class Workforce:
         pools: dict[str, TeamPool],
         counters: Counters,
         calendar: Calendar,
+        levers: Levers,
     ) -> None:
         self.env = env
         self.cfg = cfg
@@ -61,15 +63,16 @@ class Workforce:
         self.workers: dict[Worker, None] = {}  # insertion-ordered for reproducibility
         self.fte = {k: TimeWeighted() for k in KINDS}
         self.perm_pipeline_fte = 0.0
+        self._supervision_gap = 0.0
         self._ids = 0
         lv = cfg.leaving
         self.hazard = {k: Hazard(getattr(lv, k)) for k in KINDS}
-        self.hazard_multiplier = 1.0  # policies may scale every permanent hazard
+        self.levers = levers
+        self._grade_u = streams.uniform("grades")
         self._leave_u = streams.uniform("leaving")
         self._absence_u = streams.uniform("absence")
         self._absence_duration = cfg.absence.duration.sampler(streams["absence"])
         self._initial_rng = streams["initial"]
-        self.asye_days = cfg.asye.duration_months / 12 * DAYS_PER_YEAR
         est = cfg.establishment
         self._est_days = [0.0] + [calendar.day(s.date) for s in est.schedule]
         self._est_fte = [est.fte] + [s.fte for s in est.schedule]
@@ -83,9 +86,14 @@ class Workforce:
         return self._est_fte[bisect.bisect_right(self._est_days, day) - 1]
 
     def team_managers(self, day: float | None = None) -> float:
-        """Team manager FTE in post on ``day`` (default now)."""
+        """Team manager FTE in post on ``day`` (default now): funded posts less vacancies."""
         day = self.env.now if day is None else day
-        return self._tm_fte[bisect.bisect_right(self._tm_days, day) - 1]
+        funded = self._tm_fte[bisect.bisect_right(self._tm_days, day) - 1]
+        return funded * (1.0 - self.levers.team_manager_vacancy_rate)
+
+    def team_managers_needed(self) -> int:
+        """Team managers needed for the case-holders in post at the configured span."""
+        return math.ceil(len(self.workers) / self.cfg.establishment.team_manager_span)
 
     def permanent_committed(self) -> float:
         """Permanent FTE (qualified + ASYE) in post and staying, plus appointed not started."""
@@ -114,7 +122,7 @@ class Workforce:
             if init.tenure == "zero":
                 tenure_days = np.zeros(n)
             elif kind == "asye":
-                tenure_days = self._initial_rng.random(n) * self.asye_days
+                tenure_days = self._initial_rng.random(n) * self.levers.asye_days
             else:
                 years = self.hazard[kind].stationary_tenure(self._initial_rng, n)
                 tenure_days = years * DAYS_PER_YEAR
@@ -146,12 +154,14 @@ class Workforce:
         team = team or self.team_for_new_worker()
         spec = getattr(self.cfg.teams, team)
         if kind == "asye":
-            cap, target = self.cfg.asye.caseload_cap, self.cfg.asye.caseload_target
+            cap, target = self.levers.asye_cap, self.levers.asye_target
         else:
             cap, target = spec.caseload_cap, spec.caseload_target
         self._ids += 1
         start = self.env.now if start_day is None else start_day
         w = Worker(self._ids, kind, team, fte, start, cap * fte, target * fte)
+        if kind == "permanent":
+            w.senior = self._grade_u() < self.cfg.costs.senior_share
         self.workers[w] = None
         self.fte[kind].add(fte, self.env.now)
         if not initial:
@@ -160,7 +170,7 @@ class Workforce:
             else:
                 self.counters.joiners += 1
         if kind == "asye":
-            delay = max(0.0, start + self.asye_days - self.env.now)
+            delay = max(0.0, start + self.levers.asye_days - self.env.now)
             self.env.timeout(delay).callbacks.append(lambda _e, w=w: self._asye_ends(w))
         self.pools[team].add_worker(w)
         return w
@@ -211,6 +221,8 @@ class Workforce:
         else:
             self.counters.leavers += 1
             self.counters.leavers_fte += w.fte
+        for hook in self.levers.leave_hooks:
+            hook(w, self.env.now)
         self._hand_over(self.pools[w.team].remove_worker(w), w.team)
 
     def _hand_over(self, children: list, team: str) -> None:
@@ -221,12 +233,15 @@ class Workforce:
 
     def hazard_of(self, w: Worker) -> float:
         """Leaving hazard (per year) of ``w`` now, including the caseload multiplier."""
-        h = self.hazard[w.kind].at((self.env.now - w.start_day) / DAYS_PER_YEAR)
-        if w.kind != "agency":
-            h *= self.hazard_multiplier
+        now = self.env.now
+        h = self.hazard[w.kind].at((now - w.start_day) / DAYS_PER_YEAR)
         s = self.cfg.leaving.caseload_strength
         if s > 0 and w.target > 0:
             h *= 1.0 + s * max(0.0, len(w.children) / w.target - 1.0)
+        if self._supervision_gap > 0:
+            h *= 1.0 + self.cfg.leaving.supervision_strength * self._supervision_gap
+        for modifier in self.levers.hazard_modifiers:
+            h *= modifier(w, now)
         return h
 
     def monthly_draws(self, period_days: float) -> None:
@@ -234,6 +249,7 @@ class Workforce:
         coming period of ``period_days``."""
         dt_years = period_days / DAYS_PER_YEAR
         absence_rate = self.cfg.absence.episodes_per_year
+        self._supervision_gap = self._team_manager_gap()
         for w in list(self.workers):
             if w.on_notice:
                 continue
@@ -252,6 +268,14 @@ class Workforce:
                 if self._absence_u() < p_abs:
                     offset = self._absence_u() * period_days
                     self.env.process(self._absence(w, offset, self._absence_duration()))
+
+    def _team_manager_gap(self) -> float:
+        """Share of the team managers needed who are not in post (0 when supervision
+        does not affect leaving)."""
+        if self.cfg.leaving.supervision_strength <= 0 or not self.workers:
+            return 0.0
+        needed = self.team_managers_needed()
+        return max(0.0, needed - self.team_managers()) / needed
 
     def _resign_later(self, w: Worker, offset: float) -> Generator[simpy.Event, None, None]:
         yield self.env.timeout(offset)
