@@ -8,10 +8,14 @@ import math
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from sim import __version__
+from sim.experiment import ExperimentError
 from sim.io import write_csv, write_json, write_yaml
 from sim.loading import ConfigError, load_config, to_plain
 from sim.model import run_one
+from sim.rng import replication_seed
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -40,7 +44,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     cfg = load_config(args.config)
     out = Path(args.out)
     _check_out_dir(out, args.force)
-    frame, summary = run_one(cfg, args.seed)
+    seed = args.seed if args.replication is None else replication_seed(args.seed, args.replication)
+    frame, summary = run_one(cfg, seed)
     csv = frame.copy()
     csv["date"] = csv["date"].dt.strftime("%Y-%m-%d")
     write_csv(out / "timeseries.csv", csv)
@@ -48,7 +53,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     write_yaml(out / "config.resolved.yaml", to_plain(cfg))
     s, e, t = summary["start"], summary["end"], summary["target"]
     lines = [
-        f"{cfg.name}: {cfg.horizon_months} months from {cfg.start_date}, seed {args.seed}",
+        f"{cfg.name}: {cfg.horizon_months} months from {cfg.start_date}, seed {args.seed}"
+        + ("" if args.replication is None else f" replication {args.replication}"),
         f"  average caseload    {_fmt(s['avg_caseload'])} -> {_fmt(e['avg_caseload'])}",
         f"  open children       {_fmt(s['open_cases'])} -> {_fmt(e['open_cases'])}"
         f" (unallocated at end {_fmt(e['unallocated_cases'])})",
@@ -65,6 +71,53 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _print_scenarios(table: pd.DataFrame) -> None:
+    """The headline table: each scenario's chance of meeting each target."""
+    for target, rows in table.groupby("target", sort=False):
+        first = rows.iloc[0]
+        print(f"\n{target}: {first['metric']} {first['bound']} at {first['target_date']}")
+        print(
+            f"  {'scenario':<28}{'P(met)':>8}{'95% interval':>16}{'vs baseline':>14}"
+            f"{'GBP m/yr':>10}"
+        )
+        for _, r in rows.iterrows():
+            vs = "baseline" if r["baseline"] else f"{100 * r['diff_vs_baseline']:+.0f} pp"
+            print(
+                f"  {r['scenario']:<28}{100 * r['p_met']:>7.0f}%"
+                f"{f'{100 * r.p_low:.0f}-{100 * r.p_high:.0f}%':>16}{vs:>14}"
+                f"{r['cost_per_year_gbp'] / 1e6:>10.2f}"
+            )
+
+
+def cmd_experiment(args: argparse.Namespace) -> int:
+    """Run every scenario x replication of an experiment file."""
+    from sim.experiment import run_experiment
+
+    result = run_experiment(
+        args.experiment,
+        jobs=args.jobs,
+        out=args.out,
+        resume=args.resume,
+        force=args.force,
+        replications=args.replications,
+        root_seed=args.seed,
+        chunk_size=args.chunk_size,
+        progress=not args.quiet,
+        command=" ".join(["csc-sim", *sys.argv[1:]]),
+    )
+    m = result.manifest
+    print(
+        f"{m['experiment']}: {len(m['scenarios'])} scenarios x {m['replications']} "
+        f"replications, root seed {m['root_seed']}"
+    )
+    _print_scenarios(result.scenarios)
+    print(
+        f"\nwrote {args.out}/: replications.parquet (.csv), timeseries.parquet, "
+        "scenarios.csv, manifest.json"
+    )
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="csc-sim", description=__doc__)
     p.add_argument("--version", action="version", version=f"csc-sim {__version__}")
@@ -73,9 +126,26 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run one replication of a council config")
     run.add_argument("config", help="council config YAML (see configs/)")
     run.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    run.add_argument(
+        "--replication",
+        type=int,
+        default=None,
+        help="replication K of an experiment with root seed --seed",
+    )
     run.add_argument("--out", required=True, help="output folder")
     run.add_argument("--force", action="store_true", help="overwrite a non-empty --out")
     run.set_defaults(func=cmd_run)
+    ex = sub.add_parser("experiment", help="run an experiment: scenarios x replications")
+    ex.add_argument("experiment", help="experiment YAML (see experiments/)")
+    ex.add_argument("--out", required=True, help="results folder")
+    ex.add_argument("--jobs", type=int, default=1, help="parallel processes (-1: all cores)")
+    ex.add_argument("--replications", type=int, default=None, help="override the file's")
+    ex.add_argument("--seed", type=int, default=None, help="override the root seed")
+    ex.add_argument("--resume", action="store_true", help="continue an interrupted run")
+    ex.add_argument("--force", action="store_true", help="overwrite a non-empty --out")
+    ex.add_argument("--chunk-size", type=int, default=10, help="replications per task")
+    ex.add_argument("--quiet", action="store_true", help="no progress bar")
+    ex.set_defaults(func=cmd_experiment)
     return p
 
 
@@ -87,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         return args.func(args)
-    except (ConfigError, UsageError) as exc:
+    except (ConfigError, UsageError, ExperimentError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -1,0 +1,225 @@
+"""Monte Carlo experiments: every scenario x replication, in parallel with joblib,
+streamed to a results folder, summarised as probabilities of meeting each target."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import platform
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from joblib import Parallel, delayed
+from tqdm.auto import tqdm
+
+from sim import __version__
+from sim.experiment_config import ResolvedExperiment, load_experiment
+from sim.loading import config_hash
+from sim.replication import run_chunk
+from sim.results import scenario_table, worst_half_width
+from sim.store import ResultsFolder
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CHUNK = 10  # replications per task: seconds of work each, so overheads stay small
+
+
+class ExperimentError(Exception):
+    """A problem with the results folder or an experiment that cannot go on."""
+
+
+@dataclass
+class ExperimentResult:
+    """The frames an experiment produces (``timeseries`` is None when written to disk
+    only: read it with ``pandas.read_parquet(folder / 'timeseries.parquet')``)."""
+
+    replications: pd.DataFrame
+    scenarios: pd.DataFrame
+    manifest: dict[str, Any]
+    timeseries: pd.DataFrame | None = None
+    folder: Path | None = None
+    log: list[str] = field(default_factory=list)
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version(), "csc-sim": __version__}
+    for pkg in ("simpy", "numpy", "pandas", "pyarrow", "joblib", "pydantic"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:  # pragma: no cover
+            out[pkg] = "missing"
+    return out
+
+
+def _chunks(exp: ResolvedExperiment, start: int, stop: int, size: int) -> Iterator[tuple]:
+    for s in range(len(exp.scenarios)):
+        for a in range(start, stop, size):
+            yield s, a, min(a + size, stop)
+
+
+def _run_tasks(
+    exp: ResolvedExperiment, tasks: list[tuple], jobs: int, backend: str, sink: Any, progress: Any
+) -> None:
+    """Run chunk tasks, handing each result to ``sink`` as soon as it finishes."""
+    if not tasks:
+        return
+    if jobs == 1:
+        results = ((t, run_chunk(exp, *t)) for t in tasks)
+    else:
+        parallel = Parallel(n_jobs=jobs, backend=backend, return_as="generator_unordered")
+        results = parallel(delayed(_task)(exp, t) for t in tasks)
+    for task, (rows, series) in results:
+        sink(task, rows, series)
+        progress.update(task[2] - task[1])
+
+
+def _task(exp: ResolvedExperiment, task: tuple) -> tuple[tuple, tuple[pd.DataFrame, pd.DataFrame]]:
+    return task, run_chunk(exp, *task)
+
+
+def run_experiment(
+    experiment: str | Path | ResolvedExperiment,
+    jobs: int = 1,
+    out: str | Path | None = None,
+    resume: bool = False,
+    force: bool = False,
+    replications: int | None = None,
+    root_seed: int | None = None,
+    chunk_size: int = DEFAULT_CHUNK,
+    backend: str = "loky",
+    progress: bool = False,
+    command: str | None = None,
+) -> ExperimentResult:
+    """Run an experiment. With ``out``, results stream to that folder and the final files
+    are written there; without it everything stays in memory.
+
+    The results are the same for any ``jobs``, ``chunk_size`` or backend: replication k of
+    every scenario uses seed sequence k of the root seed."""
+    exp = (
+        experiment
+        if isinstance(experiment, ResolvedExperiment)
+        else load_experiment(experiment, replications, root_seed)
+    )
+    started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    manifest = {
+        "experiment": exp.spec.name,
+        "experiment_file": exp.source,
+        "experiment_hash": exp.hash(),
+        "config_hashes": {s.name: config_hash(s.config) for s in exp.scenarios},
+        "root_seed": exp.spec.root_seed,
+        "scenarios": [s.name for s in exp.scenarios],
+        "baseline": exp.baseline.name,
+        "versions": _versions(),
+        "command": command or " ".join(sys.argv),
+        "started": started,
+        "status": "running",
+        "resolved": exp.to_plain(),
+    }
+    folder = _prepare_folder(out, exp, resume, force, manifest) if out is not None else None
+    memory: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
+
+    def sink(task: tuple, rows: pd.DataFrame, series: pd.DataFrame) -> None:
+        name = ResultsFolder.part_name(*task)
+        if folder is not None:
+            folder.write_part(name, rows, series)
+        else:
+            memory[name] = (rows, series)
+
+    done_names: list[str] = []
+    total = exp.spec.max_replications * len(exp.scenarios)
+    bar = tqdm(total=total, unit="rep", disable=not progress, desc=exp.spec.name)
+    batch = exp.spec.precision.batch if exp.spec.precision else exp.spec.max_replications
+    n = 0
+    try:
+        while n < exp.spec.max_replications:
+            stop = min(n + batch, exp.spec.max_replications)
+            tasks = list(_chunks(exp, n, stop, chunk_size))
+            names = [ResultsFolder.part_name(*t) for t in tasks]
+            todo = [
+                t
+                for t, nm in zip(tasks, names, strict=True)
+                if folder is None or not folder.has_part(nm)
+            ]
+            bar.update(sum(t[2] - t[1] for t in tasks) - sum(t[2] - t[1] for t in todo))
+            _run_tasks(exp, todo, jobs, backend, sink, bar)
+            done_names.extend(names)
+            n = stop
+            if exp.spec.precision is not None:
+                reps = _rows(folder, memory, done_names)
+                worst = worst_half_width(exp, reps)
+                log.info("%d replications: widest half-width %.4f", n, worst)
+                if worst < exp.spec.precision.half_width:
+                    break
+    finally:
+        bar.close()
+    return _finish(exp, folder, memory, done_names, manifest, n)
+
+
+def _rows(folder: ResultsFolder | None, memory: dict, names: list[str]) -> pd.DataFrame:
+    if folder is not None:
+        return folder.read_rows(names)
+    return pd.concat([memory[n][0] for n in names], ignore_index=True)
+
+
+def _ordered(names: list[str]) -> list[str]:
+    """Parts in scenario order, then replication order."""
+    return sorted(names)
+
+
+def _prepare_folder(
+    out: str | Path, exp: ResolvedExperiment, resume: bool, force: bool, manifest: dict[str, Any]
+) -> ResultsFolder:
+    folder = ResultsFolder(Path(out))
+    old = folder.read_manifest() if folder.root.exists() else None
+    if resume:
+        if old is None:
+            raise ExperimentError(f"--resume: {folder.root} holds no experiment to resume")
+        if old.get("experiment_hash") != exp.hash():
+            raise ExperimentError(
+                f"--resume: {folder.root} was run from a different experiment "
+                f"(hash {old.get('experiment_hash')}, now {exp.hash()}): the experiment "
+                "file, its base config or --replications/--seed changed; use a new --out "
+                "or --force to start again"
+            )
+        manifest["started"] = old.get("started", manifest["started"])
+    elif not folder.is_empty():
+        if not force:
+            raise ExperimentError(
+                f"--out {folder.root}: folder exists and is not empty; "
+                "use --resume to continue it or --force to overwrite"
+            )
+        folder.clear()
+    folder.root.mkdir(parents=True, exist_ok=True)
+    folder.write_manifest(manifest)
+    return folder
+
+
+def _finish(
+    exp: ResolvedExperiment,
+    folder: ResultsFolder | None,
+    memory: dict,
+    names: list[str],
+    manifest: dict[str, Any],
+    n: int,
+) -> ExperimentResult:
+    names = _ordered(names)
+    reps = _rows(folder, memory, names)
+    table = scenario_table(exp, reps)
+    manifest.update(
+        replications=n,
+        finished=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        status="complete",
+    )
+    if folder is None:
+        series = pd.concat([memory[nm][1] for nm in names], ignore_index=True)
+        return ExperimentResult(reps, table, manifest, timeseries=series)
+    folder.write_replications(reps)
+    folder.write_timeseries(names)
+    folder.write_scenarios(table)
+    folder.write_manifest(manifest)
+    return ExperimentResult(reps, table, manifest, folder=folder.root)

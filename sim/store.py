@@ -1,0 +1,102 @@
+"""An experiment's results folder: finished chunks stream to ``parts/`` as they finish (so a
+stopped run keeps them and memory stays bounded), and the final files are assembled from
+the parts in a fixed order, so they are the same whatever order the chunks finished in."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from sim.io import write_atomic, write_csv, write_json
+
+PARTS = "parts"
+OUTPUTS = (
+    "replications.parquet",
+    "replications.csv",
+    "timeseries.parquet",
+    "scenarios.csv",
+    "manifest.json",
+)
+
+
+def _parquet_bytes(frame: pd.DataFrame) -> bytes:
+    buf = io.BytesIO()
+    frame.to_parquet(buf, index=False)
+    return buf.getvalue()
+
+
+class ResultsFolder:
+    """Paths and atomic writes for one experiment's output folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.parts = self.root / PARTS
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def is_empty(self) -> bool:
+        return not self.root.exists() or not any(self.root.iterdir())
+
+    def clear(self) -> None:
+        """Remove what an earlier run of csc-sim wrote here (nothing else)."""
+        shutil.rmtree(self.parts, ignore_errors=True)
+        for name in OUTPUTS:
+            (self.root / name).unlink(missing_ok=True)
+
+    def read_manifest(self) -> dict[str, Any] | None:
+        path = self.root / "manifest.json"
+        return json.loads(path.read_text()) if path.exists() else None
+
+    def write_manifest(self, manifest: dict[str, Any]) -> None:
+        write_json(self.root / "manifest.json", manifest)
+
+    # -- parts ----------------------------------------------------------------------------
+    @staticmethod
+    def part_name(scenario_index: int, start: int, stop: int) -> str:
+        return f"{scenario_index:03d}-{start:07d}-{stop:07d}"
+
+    def has_part(self, name: str) -> bool:
+        # rows are written last: their presence marks a complete chunk
+        return (self.parts / f"{name}.rows.parquet").exists()
+
+    def write_part(self, name: str, rows: pd.DataFrame, series: pd.DataFrame) -> None:
+        blob = _parquet_bytes(series)
+        write_atomic(self.parts / f"{name}.series.parquet", lambda fh: fh.write(blob))
+        blob = _parquet_bytes(rows)
+        write_atomic(self.parts / f"{name}.rows.parquet", lambda fh: fh.write(blob))
+
+    def read_rows(self, names: Iterable[str]) -> pd.DataFrame:
+        frames = [pd.read_parquet(self.parts / f"{n}.rows.parquet") for n in names]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    # -- final files ----------------------------------------------------------------------
+    def write_replications(self, reps: pd.DataFrame) -> None:
+        blob = _parquet_bytes(reps)
+        write_atomic(self.root / "replications.parquet", lambda fh: fh.write(blob))
+        write_csv(self.root / "replications.csv", reps)
+
+    def write_scenarios(self, table: pd.DataFrame) -> None:
+        write_csv(self.root / "scenarios.csv", table)
+
+    def write_timeseries(self, names: Iterable[str]) -> None:
+        """Concatenate the parts' monthly series into one parquet file, one part in memory
+        at a time."""
+
+        def write(fh: Any) -> None:
+            writer = None
+            for n in names:
+                table = pq.read_table(self.parts / f"{n}.series.parquet")
+                if writer is None:
+                    schema = table.schema.remove_metadata()
+                    writer = pq.ParquetWriter(fh, schema)
+                writer.write_table(table.cast(schema))
+            if writer is not None:
+                writer.close()
+
+        write_atomic(self.root / "timeseries.parquet", write)
