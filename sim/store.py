@@ -12,11 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.io import write_atomic, write_csv, write_json
 
 PARTS = "parts"
+ROW_GROUP_ROWS = 65_536  # rows per parquet row group in timeseries.parquet
 OUTPUTS = (
     "replications.parquet",
     "replications.csv",
@@ -85,18 +87,27 @@ class ResultsFolder:
         write_csv(self.root / "scenarios.csv", table)
 
     def write_timeseries(self, names: Iterable[str]) -> None:
-        """Concatenate the parts' monthly series into one parquet file, one part in memory
-        at a time."""
+        """Concatenate the parts' monthly series into one parquet file, a few parts in
+        memory at a time. Row groups have a fixed size, so the file's bytes do not depend
+        on how the replications were chunked into tasks."""
 
         def write(fh: Any) -> None:
-            writer = None
+            writer, schema, buffer, held = None, None, [], 0
             for n in names:
                 table = pq.read_table(self.parts / f"{n}.series.parquet")
                 if writer is None:
                     schema = table.schema.remove_metadata()
                     writer = pq.ParquetWriter(fh, schema)
-                writer.write_table(table.cast(schema))
+                buffer.append(table.cast(schema))
+                held += table.num_rows
+                if held >= ROW_GROUP_ROWS:
+                    whole = pa.concat_tables(buffer)
+                    cut = (held // ROW_GROUP_ROWS) * ROW_GROUP_ROWS
+                    writer.write_table(whole.slice(0, cut), row_group_size=ROW_GROUP_ROWS)
+                    buffer, held = [whole.slice(cut)], held - cut
             if writer is not None:
+                if held:
+                    writer.write_table(pa.concat_tables(buffer), row_group_size=ROW_GROUP_ROWS)
                 writer.close()
 
         write_atomic(self.root / "timeseries.parquet", write)
