@@ -92,7 +92,11 @@ class PolicyBase(Strict):
 
     @property
     def key(self) -> str:
-        return f"{self.type}/{self.label or ''}"  # type: ignore[attr-defined]
+        """Names the policy in outputs and keys its random effects: type and label."""
+        return f"{self.type}/{self.label or self.default_label()}"  # type: ignore[attr-defined]
+
+    def default_label(self) -> str:
+        return ""
 
     def bind(self, model: CouncilModel) -> PolicyRuntime:
         return RUNTIMES[self.type](self, model)  # type: ignore[attr-defined]
@@ -135,6 +139,10 @@ class MarketSupplement(PolicyBase):
 
     type: Literal["market_supplement"]
     grade: Literal["senior", "team_manager"]
+
+    def default_label(self) -> str:
+        return self.grade
+
     amount_gbp_per_year: float = Field(ge=0)
     hazard_multiplier: Effect = 1.0
     applicant_multiplier: Effect = 1.0
