@@ -5,19 +5,23 @@ from __future__ import annotations
 import argparse
 import logging
 import math
+import signal
 import sys
+import threading
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from sim import __version__
-from sim.experiment import ExperimentError
+from sim.experiment import ExperimentError, ExperimentIncomplete, run_experiment
+from sim.experiment_config import load_experiment
 from sim.io import write_csv, write_json, write_yaml
-from sim.loading import ConfigError, load_config, to_plain
+from sim.loading import ConfigError, load_config, read_yaml, to_plain
 from sim.model import run_one
 from sim.rng import replication_seed
 
-EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 class UsageError(Exception):
@@ -39,13 +43,41 @@ def _check_out_dir(out: Path, force: bool) -> None:
         raise UsageError(f"--out {out}: folder exists and is not empty; use --force to overwrite")
 
 
+def _load_run_target(args: argparse.Namespace) -> tuple[Any, Any, tuple, str]:
+    """(config, seed, policies, label) for ``run``: a council config, or one scenario and
+    replication of an experiment file (to reproduce it alone)."""
+    path = Path(args.config)
+    if "scenarios" in read_yaml(path):
+        exp = load_experiment(path, root_seed=args.seed)
+        names = [s.name for s in exp.scenarios]
+        name = args.scenario or exp.baseline.name
+        if name not in names:
+            raise UsageError(f"--scenario {name!r}: not in {path}; choose from {', '.join(names)}")
+        sc = exp.scenarios[names.index(name)]
+        k = args.replication or 0
+        seed = replication_seed(exp.spec.root_seed, k)
+        return (
+            sc.config,
+            seed,
+            sc.policies,
+            (f"scenario {name}, replication {k} of root seed {exp.spec.root_seed}"),
+        )
+    if args.scenario:
+        raise UsageError(f"--scenario: {path} is a council config, not an experiment")
+    seed = 0 if args.seed is None else args.seed
+    label = f"seed {seed}"
+    if args.replication is not None:
+        label += f" replication {args.replication}"
+        seed = replication_seed(seed, args.replication)
+    return load_config(path), seed, (), label
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    """Run one replication of a council config and write its files."""
-    cfg = load_config(args.config)
+    """Run one replication and write its files."""
+    cfg, seed, policies, label = _load_run_target(args)
     out = Path(args.out)
     _check_out_dir(out, args.force)
-    seed = args.seed if args.replication is None else replication_seed(args.seed, args.replication)
-    frame, summary = run_one(cfg, seed)
+    frame, summary = run_one(cfg, seed, policies)
     csv = frame.copy()
     csv["date"] = csv["date"].dt.strftime("%Y-%m-%d")
     write_csv(out / "timeseries.csv", csv)
@@ -53,8 +85,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     write_yaml(out / "config.resolved.yaml", to_plain(cfg))
     s, e, t = summary["start"], summary["end"], summary["target"]
     lines = [
-        f"{cfg.name}: {cfg.horizon_months} months from {cfg.start_date}, seed {args.seed}"
-        + ("" if args.replication is None else f" replication {args.replication}"),
+        f"{cfg.name}: {cfg.horizon_months} months from {cfg.start_date}, {label}",
         f"  average caseload    {_fmt(s['avg_caseload'])} -> {_fmt(e['avg_caseload'])}",
         f"  open children       {_fmt(s['open_cases'])} -> {_fmt(e['open_cases'])}"
         f" (unallocated at end {_fmt(e['unallocated_cases'])})",
@@ -91,20 +122,37 @@ def _print_scenarios(table: pd.DataFrame) -> None:
 
 def cmd_experiment(args: argparse.Namespace) -> int:
     """Run every scenario x replication of an experiment file."""
-    from sim.experiment import run_experiment
-
-    result = run_experiment(
-        args.experiment,
-        jobs=args.jobs,
-        out=args.out,
-        resume=args.resume,
-        force=args.force,
-        replications=args.replications,
-        root_seed=args.seed,
-        chunk_size=args.chunk_size,
-        progress=not args.quiet,
-        command=" ".join(["csc-sim", *sys.argv[1:]]),
-    )
+    resume_hint = f"csc-sim experiment {args.experiment} --resume --out {args.out}"
+    try:
+        result = run_experiment(
+            args.experiment,
+            jobs=args.jobs,
+            out=args.out,
+            resume=args.resume,
+            force=args.force,
+            replications=args.replications,
+            root_seed=args.seed,
+            chunk_size=args.chunk_size,
+            progress=not args.quiet,
+            command=" ".join(["csc-sim", *sys.argv[1:]]),
+        )
+    except KeyboardInterrupt:
+        print(
+            f"\ninterrupted: finished replications are kept in {args.out}/parts.\n"
+            f"Resume with: {resume_hint}",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    except ExperimentIncomplete as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INCOMPLETE
+    except OSError as exc:
+        print(
+            f"error: could not write results ({exc.strerror or exc}); finished "
+            f"replications are kept in {args.out}/parts. Free space, then: {resume_hint}",
+            file=sys.stderr,
+        )
+        return EXIT_FAIL
     m = result.manifest
     print(
         f"{m['experiment']}: {len(m['scenarios'])} scenarios x {m['replications']} "
@@ -118,19 +166,37 @@ def cmd_experiment(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """Validate a config or experiment without running it; say what would run."""
+    from sim.check import describe
+
+    print(describe(Path(args.path)))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="csc-sim", description=__doc__)
     p.add_argument("--version", action="version", version=f"csc-sim {__version__}")
     p.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     sub = p.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run one replication of a council config")
-    run.add_argument("config", help="council config YAML (see configs/)")
-    run.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    run.add_argument("config", help="council config YAML (configs/), or an experiment file")
+    run.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="random seed (default 0; for an experiment, its root seed)",
+    )
     run.add_argument(
         "--replication",
         type=int,
         default=None,
-        help="replication K of an experiment with root seed --seed",
+        help="replication K: seed sequence K of the (root) seed",
+    )
+    run.add_argument(
+        "--scenario",
+        default=None,
+        help="with an experiment file: the scenario to run (default the baseline)",
     )
     run.add_argument("--out", required=True, help="output folder")
     run.add_argument("--force", action="store_true", help="overwrite a non-empty --out")
@@ -146,11 +212,21 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--chunk-size", type=int, default=10, help="replications per task")
     ex.add_argument("--quiet", action="store_true", help="no progress bar")
     ex.set_defaults(func=cmd_experiment)
+    chk = sub.add_parser("check", help="validate a config or experiment; say what would run")
+    chk.add_argument("path", help="council config or experiment YAML")
+    chk.set_defaults(func=cmd_check)
     return p
+
+
+def _sigterm_as_interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        # SIGTERM (a scheduler or `kill`) stops as cleanly as Ctrl-C
+        signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
@@ -162,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted; nothing was written for the unfinished run", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

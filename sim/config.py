@@ -18,6 +18,13 @@ WORKER_TYPES = ("permanent", "asye", "agency")
 Prob = Field(ge=0, le=1, allow_inf_nan=False)
 NonNeg = Field(ge=0, allow_inf_nan=False)
 
+# Limits that keep a run finite: far above any English council (England: about 650,000
+# referrals and 400,000 open children a year, 33,000 social workers).
+MAX_REFERRALS_PER_YEAR = 5_000_000
+MAX_CHILDREN = 5_000_000
+MAX_WORKERS = 250_000
+MIN_STAGE_MEAN_DAYS = 1.0  # shorter stages could loop a child through CiN/CP without end
+
 
 class Strict(BaseModel):
     """Base: frozen, no unknown keys, no NaN."""
@@ -61,15 +68,25 @@ class PhasedReduction(Strict):
 class Rereferral(Strict):
     """Closed cases return as new referrals with ``probability`` after ``delay``."""
 
-    probability: float = Prob
+    probability: float = Field(ge=0, le=0.95, allow_inf_nan=False)
+    """At most 0.95: with 1, every child would return for ever."""
     delay: Duration = Exponential(dist="exponential", mean_days=120.0)
+
+    @field_validator("delay")
+    @classmethod
+    def _not_instant(cls, d: Duration) -> Duration:
+        if d.mean() < MIN_STAGE_MEAN_DAYS:
+            raise ValueError(
+                f"mean delay {d.mean():g} days must be at least {MIN_STAGE_MEAN_DAYS:g}"
+            )
+        return d
 
 
 class Demand(Strict):
     """Referrals: a Poisson process whose rate varies month by month."""
 
-    referrals_per_year: float = NonNeg
-    trend_per_year: float = Field(default=0.0, gt=-1, allow_inf_nan=False)
+    referrals_per_year: float = Field(ge=0, le=MAX_REFERRALS_PER_YEAR, allow_inf_nan=False)
+    trend_per_year: float = Field(default=0.0, gt=-1, le=1, allow_inf_nan=False)
     steps: list[RateStep] = []
     reduction: PhasedReduction | None = None
     seasonality: list[float] | None = Field(default=None, min_length=12, max_length=12)
@@ -119,6 +136,16 @@ class Pathway(Strict):
     allocated worker is over target at the start of the stage; 0 switches drift off."""
 
     @model_validator(mode="after")
+    def _stages_take_time(self) -> Pathway:
+        for name in STAGES:
+            mean = getattr(self, name).duration.mean()
+            if mean < MIN_STAGE_MEAN_DAYS:
+                raise ValueError(
+                    f"{name}.duration: mean {mean:g} days must be at least {MIN_STAGE_MEAN_DAYS:g}"
+                )
+        return self
+
+    @model_validator(mode="after")
     def _no_self_loops(self) -> Pathway:
         for name in ("cin", "cp", "lac"):
             if getattr(self, name).next.get(name, 0) > 0:
@@ -129,10 +156,10 @@ class Pathway(Strict):
 class InitialCases(Strict):
     """Open children at the start date, by stage."""
 
-    assessment: int = Field(ge=0)
-    cin: int = Field(ge=0)
-    cp: int = Field(ge=0)
-    lac: int = Field(ge=0)
+    assessment: int = Field(ge=0, le=MAX_CHILDREN)
+    cin: int = Field(ge=0, le=MAX_CHILDREN)
+    cp: int = Field(ge=0, le=MAX_CHILDREN)
+    lac: int = Field(ge=0, le=MAX_CHILDREN)
     time_in_stage: Literal["equilibrium", "zero"] = "equilibrium"
 
 
@@ -221,21 +248,21 @@ class Absence(Strict):
 class InitialWorkforce(Strict):
     """Social workers in post at the start (FTE; whole workers of 1 FTE each)."""
 
-    permanent_fte: int = Field(ge=0)
-    asye_fte: int = Field(ge=0)
-    agency_fte: int = Field(ge=0)
+    permanent_fte: int = Field(ge=0, le=MAX_WORKERS)
+    asye_fte: int = Field(ge=0, le=MAX_WORKERS)
+    agency_fte: int = Field(ge=0, le=MAX_WORKERS)
     tenure: Literal["equilibrium", "zero"] = "equilibrium"
 
 
 class EstablishmentStep(Strict):
     date: dt.date
-    fte: float = NonNeg
+    fte: float = Field(ge=0, le=MAX_WORKERS, allow_inf_nan=False)
 
 
 class Establishment(Strict):
     """Funded social worker posts (FTE), changing by dated steps."""
 
-    fte: float = NonNeg
+    fte: float = Field(ge=0, le=MAX_WORKERS, allow_inf_nan=False)
     schedule: list[EstablishmentStep] = []
     team_managers_fte: float = NonNeg
     team_manager_schedule: list[EstablishmentStep] = []
@@ -265,10 +292,10 @@ class Agency(Strict):
 class Recruitment(Strict):
     """Permanent recruitment pipeline."""
 
-    applicants_per_month: float = NonNeg
+    applicants_per_month: float = Field(ge=0, le=MAX_WORKERS, allow_inf_nan=False)
     experienced_share: float = Prob
     selection_rate: float = Prob
-    panel_interval_days: float = Field(gt=0, allow_inf_nan=False)
+    panel_interval_days: float = Field(ge=1, allow_inf_nan=False)
     start_delay: Duration = Lognormal(dist="lognormal", mean_days=60, sd_days=20)
     agency: Agency
 
@@ -321,6 +348,24 @@ class CouncilConfig(Strict):
     recruitment: Recruitment
     costs: Costs
     target: Target
+
+    @field_validator("demand")
+    @classmethod
+    def _rate_stays_finite(cls, demand: Demand, info: ValidationInfo) -> Demand:
+        months = info.data.get("horizon_months")
+        if months is None:
+            return demand
+        peak = demand.referrals_per_year * (1 + max(0.0, demand.trend_per_year)) ** (months / 12)
+        for step in demand.steps:
+            peak *= max(1.0, step.factor)
+        if demand.seasonality:
+            peak *= 12 * max(demand.seasonality) / sum(demand.seasonality)
+        if peak > MAX_REFERRALS_PER_YEAR:
+            raise ValueError(
+                f"the referral rate would reach {peak:,.0f} a year within the "
+                f"horizon; the limit is {MAX_REFERRALS_PER_YEAR:,}"
+            )
+        return demand
 
     @field_validator("target")
     @classmethod

@@ -19,8 +19,9 @@ from tqdm.auto import tqdm
 
 from sim import __version__
 from sim.experiment_config import ResolvedExperiment, load_experiment
+from sim.io import write_csv
 from sim.loading import config_hash
-from sim.replication import run_chunk
+from sim.replication import ChunkResult, run_chunk
 from sim.results import scenario_table, worst_half_width
 from sim.store import ResultsFolder
 
@@ -31,6 +32,35 @@ DEFAULT_CHUNK = 10  # replications per task: seconds of work each, so overheads 
 
 class ExperimentError(Exception):
     """A problem with the results folder or an experiment that cannot go on."""
+
+
+class ExperimentIncomplete(Exception):
+    """Some replications raised; the others are kept in ``parts/``."""
+
+    def __init__(
+        self, exp: ResolvedExperiment, failures: list[dict[str, Any]], folder: Path | None
+    ) -> None:
+        self.failures = failures
+        lines = [
+            f"{len(failures)} replication(s) failed; the others are kept"
+            + (f" in {folder}/parts" if folder else "")
+            + ". To reproduce one alone:"
+        ]
+        for f in failures[:5]:
+            lines.append(
+                f"  scenario {f['scenario']}, replication {f['replication']}, root seed "
+                f"{f['root_seed']}: {f['error']}\n    csc-sim run {exp.source} --scenario "
+                f"{f['scenario']} --replication {f['replication']} --seed {f['root_seed']} "
+                "--out /tmp/replication"
+            )
+        if len(failures) > 5:
+            lines.append(f"  ... and {len(failures) - 5} more (failures.csv)")
+        if folder:
+            lines.append(
+                f"After a fix, rerun them with: csc-sim experiment {exp.source} "
+                f"--resume --out {folder}"
+            )
+        super().__init__("\n".join(lines))
 
 
 @dataclass
@@ -73,12 +103,12 @@ def _run_tasks(
     else:
         parallel = Parallel(n_jobs=jobs, backend=backend, return_as="generator_unordered")
         results = parallel(delayed(_task)(exp, t) for t in tasks)
-    for task, (rows, series) in results:
-        sink(task, rows, series)
+    for task, chunk in results:
+        sink(task, chunk)
         progress.update(task[2] - task[1])
 
 
-def _task(exp: ResolvedExperiment, task: tuple) -> tuple[tuple, tuple[pd.DataFrame, pd.DataFrame]]:
+def _task(exp: ResolvedExperiment, task: tuple) -> tuple[tuple, ChunkResult]:
     return task, run_chunk(exp, *task)
 
 
@@ -121,14 +151,14 @@ def run_experiment(
         "resolved": exp.to_plain(),
     }
     folder = _prepare_folder(out, exp, resume, force, manifest) if out is not None else None
-    memory: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
+    memory: dict[str, ChunkResult] = {}
 
-    def sink(task: tuple, rows: pd.DataFrame, series: pd.DataFrame) -> None:
+    def sink(task: tuple, chunk: ChunkResult) -> None:
         name = ResultsFolder.part_name(*task)
         if folder is not None:
-            folder.write_part(name, rows, series)
+            folder.write_part(name, chunk.rows, chunk.series, chunk.failures)
         else:
-            memory[name] = (rows, series)
+            memory[name] = chunk
 
     done_names: list[str] = []
     total = exp.spec.max_replications * len(exp.scenarios)
@@ -163,7 +193,7 @@ def run_experiment(
 def _rows(folder: ResultsFolder | None, memory: dict, names: list[str]) -> pd.DataFrame:
     if folder is not None:
         return folder.read_rows(names)
-    return pd.concat([memory[n][0] for n in names], ignore_index=True)
+    return pd.concat([memory[n].rows for n in names], ignore_index=True)
 
 
 def _ordered(names: list[str]) -> list[str]:
@@ -208,15 +238,23 @@ def _finish(
     n: int,
 ) -> ExperimentResult:
     names = _ordered(names)
+    failures = (
+        folder.read_failures(names)
+        if folder is not None
+        else [f for nm in names for f in memory[nm].failures]
+    )
+    finished = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    if failures:
+        manifest.update(replications=n, finished=finished, status="incomplete", failures=failures)
+        if folder is not None:
+            write_csv(folder.root / "failures.csv", pd.DataFrame(failures))
+            folder.write_manifest(manifest)
+        raise ExperimentIncomplete(exp, failures, folder.root if folder else None)
     reps = _rows(folder, memory, names)
     table = scenario_table(exp, reps)
-    manifest.update(
-        replications=n,
-        finished=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        status="complete",
-    )
+    manifest.update(replications=n, finished=finished, status="complete")
     if folder is None:
-        series = pd.concat([memory[nm][1] for nm in names], ignore_index=True)
+        series = pd.concat([memory[nm].series for nm in names], ignore_index=True)
         return ExperimentResult(reps, table, manifest, timeseries=series)
     folder.write_replications(reps)
     folder.write_timeseries(names)

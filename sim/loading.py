@@ -14,6 +14,7 @@ from sim.config import CouncilConfig
 
 MAX_FILE_BYTES = 2_000_000  # a council config is a few KB; refuse anything absurd
 REPLACED_WHOLE = frozenset({"outcomes", "next"})
+MAX_EXPANDED_NODES = 100_000
 
 
 class ConfigError(ValueError):
@@ -34,13 +35,54 @@ def read_yaml(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not a UTF-8 text file") from None
     try:
-        data = yaml.safe_load(text)
+        data = _safe_load_bounded(text)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    except _TooLarge as exc:
+        raise ConfigError(f"{path}: {exc}") from None
     if not isinstance(data, dict):
         kind = "empty" if data is None else type(data).__name__
         raise ConfigError(f"{path}: top level must be a mapping of fields; got {kind}")
     return data
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
+    """Nodes in the document once every alias is expanded (memoised, so a document
+    whose aliases nest exponentially, a 'billion laughs', costs little to measure)."""
+    key = id(node)
+    if key not in memo:
+        memo[key] = 0  # a recursive alias counts once
+        if isinstance(node, yaml.MappingNode):
+            size = 1 + sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            size = 1 + sum(_expanded_size(v, memo) for v in node.value)
+        else:
+            size = 1
+        memo[key] = size
+    return memo[key]
+
+
+def _safe_load_bounded(text: str) -> object:
+    """``yaml.safe_load`` (no code, no custom tags) that refuses documents whose aliases
+    expand beyond :data:`MAX_EXPANDED_NODES`."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        size = _expanded_size(node, {})
+        if size > MAX_EXPANDED_NODES:
+            raise _TooLarge(
+                f"YAML aliases expand to {size:,} nodes; the limit is "
+                f"{MAX_EXPANDED_NODES:,} (a config is a few hundred)"
+            )
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
 
 
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

@@ -3,6 +3,9 @@ row per replication and the monthly series."""
 
 from __future__ import annotations
 
+import logging
+import traceback
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -14,6 +17,7 @@ from sim.rng import replication_seed
 from sim.summary import KPIS, evaluate_target
 
 DAYS_PER_YEAR = 365.25
+log = logging.getLogger(__name__)
 
 
 def target_columns(target: TargetSpec) -> dict[str, str]:
@@ -58,19 +62,46 @@ def replication_row(
     return row
 
 
-def run_chunk(
-    exp: ResolvedExperiment, scenario_index: int, start: int, stop: int
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Replications ``start`` to ``stop - 1`` of one scenario: (rows, monthly series).
+@dataclass
+class ChunkResult:
+    """What a task returns: rows and series of the replications that finished, and a
+    record of any that raised."""
+
+    rows: pd.DataFrame
+    series: pd.DataFrame
+    failures: list[dict[str, Any]] = field(default_factory=list)
+
+
+def run_chunk(exp: ResolvedExperiment, scenario_index: int, start: int, stop: int) -> ChunkResult:
+    """Replications ``start`` to ``stop - 1`` of one scenario.
 
     Replication k uses the seed sequence k of the root seed in every scenario (common
-    random numbers), so scenarios differ only by their configs and policies."""
+    random numbers), so scenarios differ only by their configs and policies. A replication
+    that raises is recorded and the others go on."""
     sc = exp.scenarios[scenario_index]
-    rows, series = [], []
+    rows, series, failures = [], [], []
     for k in range(start, stop):
-        frame, summary = run_one(sc.config, replication_seed(exp.spec.root_seed, k), sc.policies)
-        rows.append(replication_row(exp, scenario_index, k, frame, summary))
+        try:
+            seed = replication_seed(exp.spec.root_seed, k)
+            frame, summary = run_one(sc.config, seed, sc.policies)
+            rows.append(replication_row(exp, scenario_index, k, frame, summary))
+        except Exception as exc:  # one bad replication must not lose the others
+            log.exception("scenario %s replication %d failed", sc.name, k)
+            failures.append(
+                {
+                    "scenario": sc.name,
+                    "replication": k,
+                    "root_seed": exp.spec.root_seed,
+                    "error": f"{type(exc).__name__}: {exc}",
+                    "where": traceback.format_exc(limit=-1).strip().splitlines()[-2:],
+                }
+            )
+            continue
         frame.insert(0, "replication", k)
         frame.insert(0, "scenario", sc.name)
         series.append(frame)
-    return pd.DataFrame(rows), pd.concat(series, ignore_index=True)
+    return ChunkResult(
+        pd.DataFrame(rows),
+        pd.concat(series, ignore_index=True) if series else pd.DataFrame(),
+        failures,
+    )

@@ -25,6 +25,7 @@ OUTPUTS = (
     "timeseries.parquet",
     "scenarios.csv",
     "manifest.json",
+    "failures.csv",
 )
 
 
@@ -64,14 +65,34 @@ class ResultsFolder:
         return f"{scenario_index:03d}-{start:07d}-{stop:07d}"
 
     def has_part(self, name: str) -> bool:
-        # rows are written last: their presence marks a complete chunk
-        return (self.parts / f"{name}.rows.parquet").exists()
+        """A chunk is done when its rows are written (last) and none of it failed."""
+        rows = self.parts / f"{name}.rows.parquet"
+        return rows.exists() and not self.failures_path(name).exists()
 
-    def write_part(self, name: str, rows: pd.DataFrame, series: pd.DataFrame) -> None:
+    def failures_path(self, name: str) -> Path:
+        return self.parts / f"{name}.failures.json"
+
+    def write_part(
+        self, name: str, rows: pd.DataFrame, series: pd.DataFrame, failures: list[dict[str, Any]]
+    ) -> None:
+        """Write a finished chunk; a chunk with failures keeps what finished and is rerun
+        whole by ``--resume``."""
+        if failures:
+            write_json(self.failures_path(name), failures)
+        else:
+            self.failures_path(name).unlink(missing_ok=True)
         blob = _parquet_bytes(series)
         write_atomic(self.parts / f"{name}.series.parquet", lambda fh: fh.write(blob))
         blob = _parquet_bytes(rows)
         write_atomic(self.parts / f"{name}.rows.parquet", lambda fh: fh.write(blob))
+
+    def read_failures(self, names: Iterable[str]) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for n in names:
+            path = self.failures_path(n)
+            if path.exists():
+                out.extend(json.loads(path.read_text()))
+        return out
 
     def read_rows(self, names: Iterable[str]) -> pd.DataFrame:
         frames = [pd.read_parquet(self.parts / f"{n}.rows.parquet") for n in names]

@@ -1,0 +1,230 @@
+"""Trustworthy under interruption, failure and extreme input: real signals on real
+processes, a failing replication, a full disk, and councils at the edges."""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+import sim.replication as replication_module
+import sim.store as store_module
+from sim.cli import main
+from sim.experiment import run_experiment
+from sim.model import CouncilModel
+from tests.conftest import council
+from tests.test_experiment import BASELINE, CAMPAIGN, FILES, write_experiment
+
+
+def _slow_experiment(tmp_path: Path) -> Path:
+    """Enough work (about 10 s) that a signal lands part way through."""
+    return write_experiment(tmp_path, [BASELINE, CAMPAIGN], replications=40)
+
+
+def _start(exp: Path, out: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sim.cli",
+            "experiment",
+            str(exp),
+            "--out",
+            str(out),
+            "--quiet",
+            "--chunk-size",
+            "2",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _wait_for_parts(out: Path, n: int, proc: subprocess.Popen, limit: float = 60) -> None:
+    t0 = time.time()
+    while time.time() - t0 < limit:
+        parts = list((out / "parts").glob("*.rows.parquet")) if (out / "parts").exists() else []
+        if len(parts) >= n:
+            return
+        assert proc.poll() is None, f"finished before it could be interrupted: {proc.stderr.read()}"
+        time.sleep(0.05)
+    raise AssertionError("no parts written")
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory) -> tuple[Path, Path]:
+    """The experiment and the folder of one run without interruption."""
+    root = tmp_path_factory.mktemp("whole")
+    exp = _slow_experiment(root)
+    assert main(["experiment", str(exp), "--out", str(root / "out"), "--quiet"]) == 0
+    return exp, root / "out"
+
+
+@pytest.mark.parametrize(
+    "sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["SIGINT", "SIGTERM", "SIGKILL"]
+)
+def test_signal_part_way_then_resume_gives_identical_files(tmp_path, sig, uninterrupted):
+    exp, whole = uninterrupted
+    cut = tmp_path / "cut"
+    proc = _start(exp, cut)
+    _wait_for_parts(cut, 3, proc)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    kept = len(list((cut / "parts").glob("*.rows.parquet")))
+    assert kept >= 3, "finished replications were lost"
+    if sig == signal.SIGKILL:
+        assert proc.returncode == -signal.SIGKILL
+    else:
+        assert proc.returncode == 130, err
+        assert "--resume" in err and str(cut) in err, err
+    assert not (cut / "replications.parquet").exists()
+    leftovers = [p for p in cut.rglob("*") if p.name.endswith(".tmp")]
+    if sig != signal.SIGKILL:
+        assert not leftovers, f"half-written files left: {leftovers}"
+    assert main(["experiment", str(exp), "--out", str(cut), "--resume", "--quiet"]) == 0
+    for name in FILES:
+        assert (whole / name).read_bytes() == (cut / name).read_bytes(), name
+
+
+def test_a_failing_replication_is_reported_and_the_rest_kept(tmp_path, monkeypatch, capsys):
+    exp = write_experiment(tmp_path, [BASELINE, CAMPAIGN], replications=6)
+    real = replication_module.run_one
+
+    def flaky(cfg, seed, policies=()):
+        if seed.spawn_key == (4,) and policies:
+            raise ZeroDivisionError("boom")
+        return real(cfg, seed, policies)
+
+    monkeypatch.setattr(replication_module, "run_one", flaky)
+    out = tmp_path / "out"
+    code = main(["experiment", str(exp), "--out", str(out), "--quiet", "--chunk-size", "3"])
+    err = capsys.readouterr().err
+    assert code == 3, err
+    assert "scenario campaign, replication 4, root seed 99" in err
+    assert "ZeroDivisionError: boom" in err
+    assert f"csc-sim run {exp} --scenario campaign --replication 4 --seed 99" in err
+    assert (out / "failures.csv").exists()
+    assert len(list((out / "parts").glob("*.rows.parquet"))) == 4  # every chunk kept
+    assert not (out / "replications.parquet").exists()
+    monkeypatch.setattr(replication_module, "run_one", real)
+    assert main(["experiment", str(exp), "--out", str(out), "--resume", "--quiet"]) == 0
+    reps = __import__("pandas").read_parquet(out / "replications.parquet")
+    assert len(reps) == 12
+    # the one-line command reproduces the replication alone
+    assert (
+        main(
+            [
+                "run",
+                str(exp),
+                "--scenario",
+                "campaign",
+                "--replication",
+                "4",
+                "--seed",
+                "99",
+                "--out",
+                str(tmp_path / "alone"),
+            ]
+        )
+        == 0
+    )
+
+
+def test_disk_full_gives_a_clear_error_and_keeps_finished_replications(
+    tmp_path, monkeypatch, capsys
+):
+    exp = write_experiment(tmp_path, [BASELINE], replications=4)
+
+    def full(*_a, **_k):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(store_module.ResultsFolder, "write_timeseries", full)
+    out = tmp_path / "out"
+    assert main(["experiment", str(exp), "--out", str(out), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and "--resume" in err
+    assert list((out / "parts").glob("*.rows.parquet"))
+    monkeypatch.undo()
+    assert main(["experiment", str(exp), "--out", str(out), "--resume", "--quiet"]) == 0
+
+
+def test_check_validates_and_describes_without_running(tmp_path, capsys):
+    exp = write_experiment(tmp_path, [BASELINE, CAMPAIGN])
+    assert main(["check", str(exp)]) == 0
+    text = capsys.readouterr().out
+    assert "valid experiment" in text and "campaign" in text and "estimated time" in text
+    bad = yaml.safe_load(exp.read_text())
+    bad["scenarios"][1]["policies"][0]["applicant_multiplier"] = {
+        "dist": "uniform",
+        "low": 2,
+        "high": 1,
+    }
+    exp.write_text(yaml.safe_dump(bad))
+    assert main(["check", str(exp)]) == 2
+    assert "low 2.0 must not exceed high 1.0" in capsys.readouterr().err
+
+
+# --- extreme but valid input ------------------------------------------------------------
+
+
+def test_zero_referrals_empties_the_system():
+    cfg = council(
+        demand={"referrals_per_year": 0},
+        initial_cases={"assessment": 10, "cin": 10, "cp": 10, "lac": 10},
+    )
+    f = CouncilModel(cfg, 0, audit=True).run()
+    assert f["referrals"].sum() == 0 and f["open_cases"].iloc[-1] < 5
+
+
+def test_ten_times_capacity_grows_the_waiting_list_without_bound():
+    cfg = council(
+        demand={"referrals_per_year": 20000},
+        allocation={"when_full": "wait"},
+        teams={t: {"caseload_cap": 20} for t in ("assessment", "cin_cp", "lac")},
+    )
+    f = CouncilModel(cfg, 0, audit=True).run()
+    waiting = f["unallocated_cases"].to_numpy()
+    assert waiting[-1] > 5000 and np.all(np.diff(waiting[6:]) > 0)
+    assert f["max_worker_load"].max() <= 1
+
+
+def test_one_month_horizon_and_one_replication(tmp_path):
+    exp = write_experiment(tmp_path, [BASELINE], replications=1)
+    data = yaml.safe_load(exp.read_text())
+    (tmp_path / "base.yaml").write_text(
+        (tmp_path / "base.yaml").read_text().replace("horizon_months: 24", "horizon_months: 1")
+    )
+    data["targets"] = [{"name": "t", "metric": "avg_caseload", "max": 50, "date": "2020-01-31"}]
+    exp.write_text(yaml.safe_dump(data))
+    res = run_experiment(exp)
+    assert len(res.replications) == 1 and len(res.timeseries) == 2
+    assert res.scenarios["replications"].iloc[0] == 1
+
+
+def test_a_hundred_scenarios(tmp_path):
+    scenarios = [BASELINE] + [
+        {
+            "name": f"s{i:03d}",
+            "description": f"campaign x{1 + i / 50:.2f}",
+            "policies": [{"type": "recruitment_campaign", "applicant_multiplier": 1 + i / 50}],
+        }
+        for i in range(99)
+    ]
+    exp = write_experiment(tmp_path, scenarios, replications=1)
+    data = yaml.safe_load(exp.read_text())
+    (tmp_path / "base.yaml").write_text(
+        (tmp_path / "base.yaml").read_text().replace("horizon_months: 24", "horizon_months: 3")
+    )
+    data["targets"] = [{"name": "t", "metric": "avg_caseload", "max": 50, "date": "2020-03-31"}]
+    exp.write_text(yaml.safe_dump(data))
+    res = run_experiment(exp, jobs=-1, chunk_size=1)
+    assert res.scenarios["scenario"].nunique() == 100
