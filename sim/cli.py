@@ -174,6 +174,23 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Run the model's checks against theory and print a pass/fail table."""
+    from sim.validation import run_checks
+
+    checks = run_checks(quick=args.quick)
+    width = max(len(c.name) for c in checks)
+    print(f"{'check':<{width}}  {'measured':>10}  {'expected':>10}  {'tolerance':>9}  result")
+    for c in checks:
+        print(
+            f"{c.name:<{width}}  {c.measured:>10.4g}  {c.expected:>10.4g}  "
+            f"{c.tolerance:>9.3g}  {'PASS' if c.passed else 'FAIL'}"
+        )
+    failed = sum(not c.passed for c in checks)
+    print(f"{len(checks) - failed} passed, {failed} failed")
+    return EXIT_OK if not failed else EXIT_FAIL
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="csc-sim", description=__doc__)
     p.add_argument("--version", action="version", version=f"csc-sim {__version__}")
@@ -215,6 +232,9 @@ def build_parser() -> argparse.ArgumentParser:
     chk = sub.add_parser("check", help="validate a config or experiment; say what would run")
     chk.add_argument("path", help="council config or experiment YAML")
     chk.set_defaults(func=cmd_check)
+    val = sub.add_parser("validate", help="check the model against queueing theory")
+    val.add_argument("--quick", action="store_true", help="fewer replications (CI)")
+    val.set_defaults(func=cmd_validate)
     return p
 
 

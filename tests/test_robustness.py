@@ -228,3 +228,12 @@ def test_a_hundred_scenarios(tmp_path):
     exp.write_text(yaml.safe_dump(data))
     res = run_experiment(exp, jobs=-1, chunk_size=1)
     assert res.scenarios["scenario"].nunique() == 100
+
+
+def test_validate_quick_prints_a_passing_table(capsys):
+    assert main(["validate", "--quick"]) == 0
+    out = capsys.readouterr().out
+    for name in ("M/G/inf", "Little's law", "Erlang C", "workforce stock", "ASYE",
+                 "conservation", "same seed", "serial == parallel"):
+        assert name in out
+    assert "0 failed" in out
