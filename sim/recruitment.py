@@ -99,7 +99,7 @@ class Recruitment:
     def agency_wanted(self) -> float:
         """Agency FTE wanted now: the permanent shortfall, up to the agency cap."""
         est = self.wf.establishment()
-        permanent = sum(w.fte for w in self.wf.workers if w.kind != "agency" and not w.on_notice)
+        permanent = self.wf.permanent_staying()
         return min(max(0.0, est - permanent), self.levers.agency_max_share * est)
 
     def _agency_cover(self) -> Generator[simpy.Event, None, None]:
@@ -110,15 +110,14 @@ class Recruitment:
             p_convert = -math.expm1(-rate * AGENCY_CHECK_DAYS / DAYS_PER_YEAR)
             if p_convert > 0:
                 self._conversions(p_convert)
-            staying = [w for w in self.wf.workers if w.kind == "agency" and not w.on_notice]
-            have = sum(w.fte for w in staying) + self.agency_pending
+            have = self.wf.staying_fte["agency"] + self.agency_pending
             gap = self.agency_wanted() - have
             if gap >= 1.0:
                 for _ in range(int(gap)):
                     self.agency_pending += 1
                     self.env.process(self._agency_arrives())
             elif gap <= -1.0:
-                staying.sort(key=lambda w: (len(w.children), w.id))
+                staying = sorted(self.wf.agency_staying, key=lambda w: (len(w.children), w.id))
                 for w in staying[: int(-gap)]:
                     self.wf.resign(w)
             yield self.env.timeout(AGENCY_CHECK_DAYS)
@@ -129,8 +128,8 @@ class Recruitment:
         self.wf.join("agency")
 
     def _conversions(self, p: float) -> None:
-        for w in list(self.wf.workers):
-            if w.kind != "agency" or w.on_notice or self._agency_u() >= p:
+        for w in list(self.wf.agency_staying):
+            if self._agency_u() >= p:
                 continue
             if self.wf.establishment() - self.wf.permanent_committed() >= 1.0:
                 self.wf.convert_to_permanent(w)

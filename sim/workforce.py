@@ -63,6 +63,10 @@ class Workforce:
         self.workers: dict[Worker, None] = {}  # insertion-ordered for reproducibility
         self.fte = {k: TimeWeighted() for k in KINDS}
         self.perm_pipeline_fte = 0.0
+        self.staying_fte = dict.fromkeys(KINDS, 0.0)
+        self.team_staying_fte = dict.fromkeys(TEAMS, 0.0)
+        self.agency_staying: dict[Worker, None] = {}  # agency in post, not leaving
+        self._shares = {t: getattr(cfg.teams, t).establishment_share for t in TEAMS}
         self._supervision_gap = 0.0
         self._ids = 0
         lv = cfg.leaving
@@ -95,20 +99,30 @@ class Workforce:
         """Team managers needed for the case-holders in post at the configured span."""
         return math.ceil(len(self.workers) / self.cfg.establishment.team_manager_span)
 
+    def permanent_staying(self) -> float:
+        """Permanent FTE (qualified + ASYE) in post and not working their notice."""
+        return self.staying_fte["permanent"] + self.staying_fte["asye"]
+
     def permanent_committed(self) -> float:
-        """Permanent FTE (qualified + ASYE) in post and staying, plus appointed not started."""
-        staying = sum(w.fte for w in self.workers if w.kind != "agency" and not w.on_notice)
-        return staying + self.perm_pipeline_fte
+        """Permanent FTE staying, plus appointed but not yet started."""
+        return self.permanent_staying() + self.perm_pipeline_fte
 
     def team_for_new_worker(self) -> str:
         """The team furthest below its share of the establishment (FTE)."""
         est = self.establishment()
-        shares = {t: getattr(self.cfg.teams, t).establishment_share for t in TEAMS}
-        held = dict.fromkeys(TEAMS, 0.0)
-        for w in self.workers:
-            if not w.on_notice:
-                held[w.team] += w.fte
-        return max(TEAMS, key=lambda t: (est * shares[t] - held[t], shares[t]))
+        held = self.team_staying_fte
+        return max(TEAMS, key=lambda t: (est * self._shares[t] - held[t], self._shares[t]))
+
+    def _tally(self, w: Worker, sign: int) -> None:
+        """Keep the running FTE tallies of staying workers (so that recruitment decisions
+        cost O(1), not a scan of the workforce)."""
+        self.staying_fte[w.kind] += sign * w.fte
+        self.team_staying_fte[w.team] += sign * w.fte
+        if w.kind == "agency":
+            if sign > 0:
+                self.agency_staying[w] = None
+            else:
+                self.agency_staying.pop(w, None)
 
     # -- joining --------------------------------------------------------------------------
     def seed_initial(self) -> None:
@@ -163,6 +177,7 @@ class Workforce:
         if kind == "permanent":
             w.senior = self._grade_u() < self.cfg.costs.senior_share
         self.workers[w] = None
+        self._tally(w, +1)
         self.fte[kind].add(fte, self.env.now)
         if not initial:
             if kind == "agency":
@@ -192,7 +207,11 @@ class Workforce:
         now = self.env.now
         self.fte[w.kind].add(-w.fte, now)
         self.fte[kind].add(w.fte, now)
+        if not w.on_notice:
+            self._tally(w, -1)
         w.kind = kind
+        if not w.on_notice:
+            self._tally(w, +1)
 
     def convert_to_permanent(self, w: Worker) -> None:
         """An agency worker takes a permanent post, keeping their children."""
@@ -206,6 +225,8 @@ class Workforce:
         if notice_days is None:
             lv = self.cfg.leaving
             notice_days = lv.notice_days_agency if w.kind == "agency" else lv.notice_days_permanent
+        if not w.on_notice:
+            self._tally(w, -1)
         w.on_notice = True
         self.pools[w.team].touch(w)
         self.env.timeout(notice_days).callbacks.append(lambda _e: self._leave(w))
