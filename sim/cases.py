@@ -8,9 +8,10 @@ from collections.abc import Callable, Generator
 import numpy as np
 import simpy
 
+from sim.calendar import Calendar
 from sim.config import STAGES, TEAM_OF_STAGE, CouncilConfig
 from sim.counters import Counters, TimeWeighted
-from sim.distributions import equilibrium_remaining
+from sim.distributions import equilibrium_remaining, pending_within
 from sim.entities import Child
 from sim.levers import Levers
 from sim.rng import Streams
@@ -104,15 +105,15 @@ class CaseSystem:
         self._seed_pending_rereferrals()
 
     def _seed_pending_rereferrals(self) -> None:
-        """Closed cases that will come back, as a steady state would have them in flight:
-        Poisson with mean (closures a year) x probability x mean delay."""
+        """Closed cases that will come back within the horizon, as a steady state would
+        have them in flight at the start."""
         rr = self.cfg.demand.rereferral
         if rr.probability <= 0 or self.cfg.initial_cases.time_in_stage != "equilibrium":
             return
         closures_per_year = self.cfg.demand.referrals_per_year / (1 - rr.probability)
-        mean = closures_per_year * rr.probability * rr.delay.mean() / 365.25
-        n = int(self._initial_rng.poisson(mean))
-        for delay in equilibrium_remaining(rr.delay, self._initial_rng, n).tolist():
+        horizon = Calendar(self.cfg.start_date, self.cfg.horizon_months).horizon_days
+        flow = closures_per_year * rr.probability / 365.25
+        for delay in pending_within(rr.delay, self._initial_rng, flow, horizon).tolist():
             self.env.timeout(delay).callbacks.append(self._rerefer)
 
     def _new_child(self, stage: str) -> Child:

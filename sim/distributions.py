@@ -16,6 +16,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 BLOCK = 512  # draws generated per refill
+MAX_DAYS = 36525.0  # a century: longer durations are typing mistakes, and would overflow
 
 
 class _Dist(BaseModel):
@@ -45,7 +46,7 @@ class Fixed(_Dist):
     """Every stage lasts exactly ``days``."""
 
     dist: Literal["fixed"]
-    days: float = Field(ge=0, allow_inf_nan=False)
+    days: float = Field(ge=0, le=MAX_DAYS, allow_inf_nan=False)
 
     def mean(self) -> float:
         return self.days
@@ -58,7 +59,7 @@ class Exponential(_Dist):
     """Memoryless duration with the given mean (days)."""
 
     dist: Literal["exponential"]
-    mean_days: float = Field(gt=0, allow_inf_nan=False)
+    mean_days: float = Field(gt=0, le=MAX_DAYS, allow_inf_nan=False)
 
     def mean(self) -> float:
         return self.mean_days
@@ -71,8 +72,8 @@ class Lognormal(_Dist):
     """Lognormal duration given by its own mean and standard deviation (days)."""
 
     dist: Literal["lognormal"]
-    mean_days: float = Field(gt=0, allow_inf_nan=False)
-    sd_days: float = Field(gt=0, allow_inf_nan=False)
+    mean_days: float = Field(gt=0, le=MAX_DAYS, allow_inf_nan=False)
+    sd_days: float = Field(gt=0, le=MAX_DAYS, allow_inf_nan=False)
 
     def mean(self) -> float:
         return self.mean_days
@@ -87,8 +88,8 @@ class Gamma(_Dist):
     """Gamma duration given by its mean and standard deviation (days)."""
 
     dist: Literal["gamma"]
-    mean_days: float = Field(gt=0, allow_inf_nan=False)
-    sd_days: float = Field(gt=0, allow_inf_nan=False)
+    mean_days: float = Field(gt=0, le=MAX_DAYS, allow_inf_nan=False)
+    sd_days: float = Field(gt=0, le=MAX_DAYS, allow_inf_nan=False)
 
     def mean(self) -> float:
         return self.mean_days
@@ -102,7 +103,7 @@ class Band(BaseModel):
     """One band of an empirical distribution: ``share`` of durations up to ``upto_days``."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    upto_days: float = Field(gt=0, allow_inf_nan=False)
+    upto_days: float = Field(gt=0, le=MAX_DAYS, allow_inf_nan=False)
     share: float = Field(ge=0, le=1, allow_inf_nan=False)
 
 
@@ -113,7 +114,7 @@ class Banded(_Dist):
     """
 
     dist: Literal["banded"]
-    from_days: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    from_days: float = Field(default=0.0, ge=0, le=MAX_DAYS, allow_inf_nan=False)
     bands: list[Band] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -153,9 +154,28 @@ def equilibrium_remaining(dist: _Dist, rng: np.random.Generator, n: int) -> np.n
     """
     if n == 0:
         return np.zeros(0)
-    candidates = dist.draw(rng, max(20 * n, 2000))
+    candidates = dist.draw(rng, min(max(20 * n, 2000), 2_000_000))
     total = candidates.sum()
     if total <= 0:
         return np.zeros(n)
     picked = rng.choice(candidates, size=n, p=candidates / total)
     return picked * rng.random(n)
+
+
+def pending_within(
+    dist: _Dist, rng: np.random.Generator, flow_per_day: float, horizon_days: float
+) -> np.ndarray:
+    """Delays (days) still to run, at the start, of a steady flow of ``flow_per_day`` items
+    each delayed by ``dist`` (e.g. closed cases waiting to be re-referred), keeping only
+    those that end within ``horizon_days``: a Poisson number with mean flow x
+    integral_0^H S(t) dt, each with density proportional to the survival S on [0, H]."""
+    if flow_per_day <= 0 or horizon_days <= 0:
+        return np.zeros(0)
+    d = np.sort(dist.draw(rng, 20_000))
+    grid = np.linspace(0.0, horizon_days, 2001)
+    survival = 1.0 - np.searchsorted(d, grid, side="right") / len(d)
+    area = np.concatenate([[0.0], np.cumsum((survival[1:] + survival[:-1]) / 2 * np.diff(grid))])
+    if area[-1] <= 0:
+        return np.zeros(0)
+    n = int(rng.poisson(flow_per_day * area[-1]))
+    return np.interp(rng.random(n) * area[-1], area, grid)

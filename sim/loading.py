@@ -125,7 +125,8 @@ def format_validation_error(source: str, exc: ValidationError) -> str:
     """One line per problem: source, field path, value given, rule broken."""
     lines = []
     for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-"))
+        parts = [str(p) for p in err["loc"] if not str(p).startswith("function-")]
+        loc = ".".join(p if p.isprintable() else repr(p) for p in parts)
         shown = "(none)" if err["type"] == "missing" else repr(err.get("input"))
         if len(shown) > 80:
             shown = shown[:77] + "..."
