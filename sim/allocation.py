@@ -27,6 +27,8 @@ class TeamPool:
         self._seq = itertools.count()
         self._waiting: deque[Child] = deque()
         self.n_waiting = 0
+        self.on_wake: Callable[[Child], None] = lambda _child: None
+        """Called when a child waiting to start its stage gets a worker."""
 
     # -- heap bookkeeping -----------------------------------------------------------------
     def touch(self, w: Worker) -> None:
@@ -92,9 +94,8 @@ class TeamPool:
         changed = child.had_worker
         child.had_worker = True
         self._on_allocated(child, changed)
-        if child.wake is not None:
-            wake, child.wake = child.wake, None
-            wake.succeed()
+        if child.awaiting_worker:
+            self.on_wake(child)
 
     def release(self, child: Child) -> None:
         """``child`` leaves this team (stage over); its worker may take a waiting child."""

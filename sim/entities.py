@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import simpy
-
 
 @dataclass(eq=False, slots=True)
 class Worker:
@@ -56,5 +54,5 @@ class Child:
     waiting_in: object | None = None
     """The team pool whose waiting list holds this child, if any."""
     had_worker: bool = False
-    wake: simpy.Event | None = None
-    """Triggered when a child waiting for an assessment worker is allocated one."""
+    awaiting_worker: bool = False
+    """Waiting for a worker before its stage's clock can start (assessments)."""
