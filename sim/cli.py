@@ -133,6 +133,8 @@ def cmd_experiment(args: argparse.Namespace) -> int:
             replications=args.replications,
             root_seed=args.seed,
             chunk_size=args.chunk_size,
+            backend=args.backend,
+            scheduler=args.scheduler,
             progress=not args.quiet,
             command=" ".join(["csc-sim", *sys.argv[1:]]),
         )
@@ -227,6 +229,18 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--resume", action="store_true", help="continue an interrupted run")
     ex.add_argument("--force", action="store_true", help="overwrite a non-empty --out")
     ex.add_argument("--chunk-size", type=int, default=10, help="replications per task")
+    ex.add_argument(
+        "--backend",
+        choices=["loky", "dask"],
+        default="loky",
+        help="local processes (loky) or a Dask cluster (dask)",
+    )
+    ex.add_argument(
+        "--scheduler",
+        default=None,
+        help="with --backend dask: scheduler address, e.g. tcp://host:8786 "
+        "(default: a local cluster of --jobs workers)",
+    )
     ex.add_argument("--quiet", action="store_true", help="no progress bar")
     ex.set_defaults(func=cmd_experiment)
     chk = sub.add_parser("check", help="validate a config or experiment; say what would run")

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import platform
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, parallel_config
 from tqdm.auto import tqdm
 
 from sim import __version__
@@ -93,19 +95,63 @@ def _chunks(exp: ResolvedExperiment, start: int, stop: int, size: int) -> Iterat
 
 
 def _run_tasks(
-    exp: ResolvedExperiment, tasks: list[tuple], jobs: int, backend: str, sink: Any, progress: Any
+    exp: ResolvedExperiment,
+    tasks: list[tuple],
+    jobs: int,
+    backend: str,
+    scheduler: str | None,
+    sink: Any,
+    progress: Any,
 ) -> None:
     """Run chunk tasks, handing each result to ``sink`` as soon as it finishes."""
     if not tasks:
         return
-    if jobs == 1:
-        results = ((t, run_chunk(exp, *t)) for t in tasks)
-    else:
-        parallel = Parallel(n_jobs=jobs, backend=backend, return_as="generator_unordered")
-        results = parallel(delayed(_task)(exp, t) for t in tasks)
-    for task, chunk in results:
-        sink(task, chunk)
-        progress.update(task[2] - task[1])
+    if jobs == 1 and backend == "loky":
+        for t in tasks:
+            sink(t, run_chunk(exp, *t))
+            progress.update(t[2] - t[1])
+        return
+    with _backend(backend, jobs, scheduler):
+        parallel = Parallel(n_jobs=jobs, return_as="generator_unordered")
+        for task, chunk in parallel(delayed(_task)(exp, t) for t in tasks):
+            sink(task, chunk)
+            progress.update(task[2] - task[1])
+
+
+@contextmanager
+def _backend(backend: str, jobs: int, scheduler: str | None) -> Iterator[None]:
+    """joblib's local process pool, or a Dask cluster: the one at ``scheduler``
+    (tcp://host:8786) or a local one on loopback with ``jobs`` workers."""
+    if backend == "loky":
+        with parallel_config(backend="loky"):
+            yield
+        return
+    if backend != "dask":
+        raise ExperimentError(f"--backend {backend!r}: choose loky or dask")
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ExperimentError(
+            "--backend dask needs dask.distributed: pip install 'csc-sim[dask]'"
+        ) from None
+    if scheduler:
+        with Client(scheduler) as client, parallel_config(backend="dask"):
+            log.info("running on the Dask cluster at %s", client.scheduler.address)
+            yield
+        return
+    workers = jobs if jobs > 0 else (os.cpu_count() or 1)
+    with (
+        LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        Client(cluster),
+        parallel_config(backend="dask"),
+    ):
+        yield
 
 
 def _task(exp: ResolvedExperiment, task: tuple) -> tuple[tuple, ChunkResult]:
@@ -122,14 +168,16 @@ def run_experiment(
     root_seed: int | None = None,
     chunk_size: int = DEFAULT_CHUNK,
     backend: str = "loky",
+    scheduler: str | None = None,
     progress: bool = False,
     command: str | None = None,
 ) -> ExperimentResult:
     """Run an experiment. With ``out``, results stream to that folder and the final files
     are written there; without it everything stays in memory.
 
-    The results are the same for any ``jobs``, ``chunk_size`` or backend: replication k of
-    every scenario uses seed sequence k of the root seed."""
+    The results are the same for any ``jobs``, ``chunk_size`` or backend (``loky``: local
+    processes; ``dask``: a Dask cluster at ``scheduler``, or a local one): replication k
+    of every scenario uses seed sequence k of the root seed."""
     exp = (
         experiment
         if isinstance(experiment, ResolvedExperiment)
@@ -176,7 +224,7 @@ def run_experiment(
                 if folder is None or not folder.has_part(nm)
             ]
             bar.update(sum(t[2] - t[1] for t in tasks) - sum(t[2] - t[1] for t in todo))
-            _run_tasks(exp, todo, jobs, backend, sink, bar)
+            _run_tasks(exp, todo, jobs, backend, scheduler, sink, bar)
             done_names.extend(names)
             n = stop
             if exp.spec.precision is not None:
