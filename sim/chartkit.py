@@ -25,6 +25,7 @@ PALETTE: tuple[str, ...] = (
 )
 BASELINE_COLOUR = "#888888"
 LINESTYLES: tuple[str, ...] = ("-", "--", ":")
+HATCHES: tuple[str, ...] = ("", "//", "..")
 MARKERS: tuple[str, ...] = ("o", "s", "^", "D")
 
 SHARE_METRICS = frozenset({"agency_share", "turnover_12m", "share_workers_over_target"})
@@ -40,6 +41,13 @@ METRIC_LABELS: dict[str, str] = {
     "qualified_fte": "Permanent qualified social workers (FTE)",
     "asye_fte": "NQSWs in the ASYE (FTE)",
     "agency_fte": "Agency social workers (FTE)",
+}
+METRIC_SHORT: dict[str, str] = {
+    "avg_caseload": "average caseload",
+    "avg_caseload_asye": "NQSW caseload",
+    "agency_share": "agency share",
+    "turnover_12m": "turnover",
+    "share_workers_over_target": "share of workers over target",
 }
 # How a target reads in a sentence: "the chance of <phrase> by March 2018".
 PHRASES: dict[str, str] = {
@@ -57,11 +65,12 @@ class Style:
     colour: str
     linestyle: str
     marker: str
+    hatch: str = ""
 
 
 def scenario_styles(names: list[str], baseline: str) -> dict[str, Style]:
     """One style per scenario in ``names`` order: grey for the baseline, then the palette;
-    past nine policies the colours repeat with another line style and marker."""
+    past nine policies the colours repeat with another line style, marker and hatching."""
     styles: dict[str, Style] = {}
     i = 0
     for name in names:
@@ -73,9 +82,17 @@ def scenario_styles(names: list[str], baseline: str) -> dict[str, Style]:
             PALETTE[i % len(PALETTE)],
             LINESTYLES[cycle % len(LINESTYLES)],
             MARKERS[cycle % len(MARKERS)],
+            HATCHES[cycle % len(HATCHES)],
         )
         i += 1
     return styles
+
+
+def darker(colour: str, factor: float = 0.75) -> str:
+    """``colour`` (hex) darkened, for lines drawn over a band of the same colour."""
+    c = colour.lstrip("#")
+    rgb = [int(c[i : i + 2], 16) for i in (0, 2, 4)]
+    return "#" + "".join(f"{int(v * factor):02x}" for v in rgb)
 
 
 def scenario_label(name: str) -> str:
@@ -92,13 +109,18 @@ def metric_label(metric: str) -> str:
     return METRIC_LABELS.get(metric, scenario_label(metric))
 
 
+def metric_short(metric: str) -> str:
+    """The metric in lower case for use inside a sentence: ``average caseload``."""
+    return METRIC_SHORT.get(metric, metric.replace("_", " "))
+
+
 def fmt_value(value: float, metric: str) -> str:
     """A metric's value: shares as whole percentages, counts to one decimal place."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
     if is_share(metric):
         return f"{value:.0%}"
-    return f"{value:.1f}".removesuffix(".0")
+    return f"{value:.1f}"
 
 
 def fmt_pct(p: float) -> str:
@@ -126,7 +148,7 @@ def fmt_gbp_delta(value: float) -> str:
 
 def fmt_pp(diff: float) -> str:
     """A difference of probabilities in percentage points."""
-    return f"{100 * diff:+.0f} pp".replace("-", "\u2212")
+    return f"{round(100 * diff):+d} pp".replace("-", "\u2212")
 
 
 def month_year(date: dt.date) -> str:
@@ -146,7 +168,11 @@ class TargetInfo:
 
     @property
     def bound_text(self) -> str:
-        return fmt_value(self.bound, self.metric)
+        return fmt_value(self.bound, self.metric) if is_share(self.metric) else f"{self.bound:g}"
+
+    @property
+    def symbol(self) -> str:
+        return "\u2264" if self.op == "<=" else "\u2265"
 
     @property
     def phrase(self) -> str:
@@ -159,8 +185,9 @@ class TargetInfo:
 
     @property
     def short(self) -> str:
-        """``average caseload <= 18 at 31 Mar 2018``."""
-        return f"{metric_label(self.metric)} {self.op} {self.bound_text} at {self.date:%d %b %Y}"
+        """``average caseload \u2264 18 at 31 Mar 2018``."""
+        when = f"{self.date:%d %b %Y}"
+        return f"{metric_short(self.metric)} {self.symbol} {self.bound_text} at {when}"
 
     def better(self, diff: float) -> bool:
         """Whether a difference in the metric is an improvement for this target."""

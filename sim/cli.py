@@ -165,6 +165,23 @@ def cmd_experiment(args: argparse.Namespace) -> int:
         f"\nwrote {args.out}/: replications.parquet (.csv), timeseries.parquet, "
         "scenarios.csv, manifest.json"
     )
+    if args.report:
+        return cmd_report(argparse.Namespace(folder=args.out, no_slides=False))
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Chart a saved experiment: charts/, report.html and slides.pptx in its folder."""
+    from sim.report import write_report
+
+    try:
+        page = write_report(args.folder, slides=not args.no_slides)
+    except (FileNotFoundError, ValueError) as exc:
+        raise UsageError(str(exc)) from None
+    print(
+        f"wrote {page.parent}/: charts/ (PNG and SVG), report.html"
+        + ("" if args.no_slides else ", slides.pptx")
+    )
     return EXIT_OK
 
 
@@ -242,7 +259,14 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: a local cluster of --jobs workers)",
     )
     ex.add_argument("--quiet", action="store_true", help="no progress bar")
+    ex.add_argument(
+        "--report", action="store_true", help="then chart the results (as csc-sim report)"
+    )
     ex.set_defaults(func=cmd_experiment)
+    rep = sub.add_parser("report", help="chart a saved experiment: charts, HTML, slides")
+    rep.add_argument("folder", help="an experiment's --out folder")
+    rep.add_argument("--no-slides", action="store_true", help="skip slides.pptx")
+    rep.set_defaults(func=cmd_report)
     chk = sub.add_parser("check", help="validate a config or experiment; say what would run")
     chk.add_argument("path", help="council config or experiment YAML")
     chk.set_defaults(func=cmd_check)

@@ -1,0 +1,369 @@
+"""Charts: each chart's contents (bars, intervals, titles, medians) match the result files,
+for experiments of 1, 5 and 12 scenarios including one that never meets the target, and
+no two texts overlap."""
+
+from __future__ import annotations
+
+import atexit
+import copy
+import functools
+import itertools
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from matplotlib.collections import LineCollection
+from matplotlib.colors import to_hex
+from matplotlib.container import BarContainer, ErrorbarContainer
+from matplotlib.figure import Figure
+from matplotlib.text import Text
+
+import sim
+from sim import charts
+from sim.chartkit import (
+    BASELINE_COLOUR,
+    PALETTE,
+    fmt_gbp,
+    fmt_pct,
+    month_year,
+    provenance,
+    scenario_label,
+    scenario_styles,
+)
+from tests.test_experiment import SMALL_BASE
+
+TARGETS = [
+    {
+        "name": "caseload_48",
+        "description": "Average caseload at most 48 at 30 June 2021",
+        "metric": "avg_caseload",
+        "max": 48.0,
+        "date": "2021-06-30",
+    },
+    {"name": "agency_low", "metric": "agency_share", "max": 0.15, "date": "2021-12-31"},
+]
+ASSUMPTIONS = [
+    "Early Help removes referrals at once (assumption for a fast test).",
+    "Posts are funded from the first day.",
+]
+REPLICATIONS = {"one": 6, "five": 8, "twelve": 5}
+
+
+def _scenarios(n: int) -> list[dict]:
+    """A baseline, ``n - 2`` policies that lower demand and add posts, and one under which
+    the target is never met (recruitment stops, no agency cover)."""
+    out = [{"name": "status_quo", "description": "No change: 14 funded posts"}]
+    for k in range(1, n - 1):
+        out.append(
+            {
+                "name": f"policy_{k:02d}",
+                "description": f"Early Help cuts referrals to {2500 - 60 * k} a year; "
+                f"{14 + k % 3} funded posts",
+                "overrides": {
+                    "demand": {"referrals_per_year": 2500 - 60 * k},
+                    "establishment": {"fte": 14 + k % 3},
+                },
+            }
+        )
+    if n > 1:
+        out.append(
+            {
+                "name": "collapse",
+                "description": "Recruitment stops and agency cover ends",
+                "overrides": {
+                    "recruitment": {"applicants_per_month": 0, "agency": {"max_share": 0.0}}
+                },
+            }
+        )
+    return out
+
+
+@functools.cache
+def results_folder(kind: str) -> Path:
+    """A finished results folder of a small, fast experiment (shared by the test modules;
+    copy it before writing into it). ``kind``: one, five or twelve scenarios."""
+    n = {"one": 1, "five": 5, "twelve": 12}[kind]
+    root = Path(tempfile.mkdtemp(prefix=f"csc-sim-{kind}-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    base = yaml.safe_dump(copy.deepcopy(SMALL_BASE), sort_keys=False)
+    base = base.replace(
+        "horizon_months: 24", "horizon_months: 24  # assumption: two years suffice for a test"
+    )
+    (root / "base.yaml").write_text("# A tiny council for fast tests.\n" + base)
+    spec = {
+        "name": f"Test experiment ({n} scenarios)",
+        "description": "A small council for the chart tests.",
+        "base": "base.yaml",
+        "replications": REPLICATIONS[kind],
+        "root_seed": 5,
+        "assumptions": ASSUMPTIONS,
+        "targets": TARGETS,
+        "scenarios": _scenarios(n),
+    }
+    (root / "exp.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    sim.run_experiment(root / "exp.yaml", out=root / "out")
+    return root / "out"
+
+
+@functools.cache
+def loaded(kind: str) -> sim.load.Results:
+    return sim.load_results(results_folder(kind))
+
+
+def headline(res) -> pd.DataFrame:
+    """Fresh from scenarios.csv: the headline target's rows."""
+    table = pd.read_csv(res.folder / "scenarios.csv")
+    return table[table["target"] == table["target"].iloc[0]].set_index("scenario")
+
+
+def axes(fig: Figure, label: str):
+    found = [a for a in fig.axes if a.get_label() == label]
+    assert found, f"no axes {label!r} in {[a.get_label() for a in fig.axes]}"
+    return found[0]
+
+
+def texts_by_gid(fig: Figure, prefix: str) -> dict[str, Text]:
+    return {
+        t.get_gid().split(":", 1)[1]: t
+        for t in fig.findobj(Text)
+        if (t.get_gid() or "").startswith(prefix + ":")
+    }
+
+
+def overlapping_texts(fig: Figure) -> list[tuple[str, str]]:
+    """Pairs of visible, non-empty texts whose boxes overlap by more than a pixel."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    undrawn = set()  # tick labels the locator made but the view does not show
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            lo, hi = sorted(axis.get_view_interval())
+            pad = 1e-9 * max(1.0, abs(hi - lo))
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                if not lo - pad <= tick.get_loc() <= hi + pad:
+                    undrawn |= {id(tick.label1), id(tick.label2)}
+    boxes = []
+    for t in fig.findobj(Text):
+        if not t.get_visible() or not t.get_text().strip() or id(t) in undrawn:
+            continue
+        if t.axes is not None and not t.axes.get_visible():
+            continue
+        boxes.append((t.get_text(), t.get_window_extent(renderer).padded(-1)))
+    return [
+        (a, b)
+        for (a, ba), (b, bb) in itertools.combinations(boxes, 2)
+        if ba.overlaps(bb) and ba.width > 0 and bb.width > 0
+    ]
+
+
+# --- the slide ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["one", "five", "twelve"])
+def test_slide_bars_and_intervals_match_scenarios_csv(kind):
+    res = loaded(kind)
+    table = headline(res)
+    fig = charts.policy_comparison(res.scenarios)
+    ax = axes(fig, "comparison")
+    bars = next(c for c in ax.containers if isinstance(c, BarContainer))
+    errs = next(c for c in ax.containers if isinstance(c, ErrorbarContainer))
+    segments = errs.lines[2][0].get_segments()
+    labels = texts_by_gid(fig, "label")
+    assert set(labels) == set(table.index)
+    y_of = {name: t.get_position()[1] for name, t in labels.items()}
+    order = sorted(table.index, key=lambda s: y_of[s])  # top to bottom
+    assert len(bars) == len(table) == len(segments)
+    for name in order:
+        i = round(y_of[name])
+        assert bars[i].get_width() == pytest.approx(table.loc[name, "p_met"])
+        (lo, _), (hi, _) = segments[i]
+        assert (lo, hi) == pytest.approx((table.loc[name, "p_low"], table.loc[name, "p_high"]))
+    p = [table.loc[s, "p_met"] for s in order]
+    assert p == sorted(p, reverse=True), "bars sorted by probability, highest first"
+    base = res.baseline
+    assert to_hex(bars[round(y_of[base])].get_facecolor()) == BASELINE_COLOUR.lower()
+    assert "(baseline)" in labels[base].get_text()
+    chance = texts_by_gid(fig, "chance")
+    cost = texts_by_gid(fig, "cost")
+    for name in table.index:
+        r = table.loc[name]
+        assert chance[name].get_text().startswith(fmt_pct(r["p_met"]))
+        assert cost[name].get_text().startswith(fmt_gbp(r["cost_per_year_gbp"]))
+    w, h = fig.get_size_inches()
+    assert w / h == pytest.approx(16 / 9, rel=0.01) and fig.dpi >= 150
+
+
+def test_slide_title_states_the_finding_from_the_numbers():
+    res = loaded("twelve")
+    table = headline(res)
+    fig = charts.policy_comparison(res.scenarios)
+    title = next(t.get_text() for t in fig.texts if t.get_gid() == "title").replace("\n", " ")
+    others = table[~table["baseline"]].sort_values(
+        ["p_met", "cost_per_year_gbp"], ascending=[False, True]
+    )
+    best = others.index[0]
+    assert others.loc[best, "p_met"] > table.loc[res.baseline, "p_met"], "fixture: a policy wins"
+    assert title.startswith(scenario_label(best))
+    assert f"from {fmt_pct(table.loc[res.baseline, 'p_met'])} to " in title
+    assert title.endswith(f"to {fmt_pct(others.loc[best, 'p_met'])}")
+    assert "average caseload of 48 or less" in title
+    assert f"by {month_year(pd.Timestamp(table['target_date'].iloc[0]).date())}" in title
+
+
+def test_slide_title_when_no_policy_wins_or_nothing_meets_the_target():
+    res = loaded("five")
+    sc = res.scenarios.copy()
+    head = sc["target"] == sc["target"].iloc[0]
+    sc.loc[head & ~sc["baseline"], "p_met"] = 0.1
+    sc.loc[head & sc["baseline"], "p_met"] = 0.4
+    fig = charts.policy_comparison(sc)
+    title = next(t.get_text() for t in fig.texts if t.get_gid() == "title").replace("\n", " ")
+    assert title.startswith("No policy raises the chance") and "40%" in title
+    sc.loc[head, "p_met"] = 0.0
+    fig = charts.policy_comparison(sc)
+    title = next(t.get_text() for t in fig.texts if t.get_gid() == "title").replace("\n", " ")
+    assert title.startswith("No scenario reaches") and str(REPLICATIONS["five"]) in title
+
+
+def test_slide_title_of_a_one_scenario_experiment_and_the_footnote():
+    res = loaded("one")
+    fig = charts.policy_comparison(res.scenarios, provenance_text=provenance(res.manifest))
+    text = {t.get_gid(): t.get_text().replace("\n", " ") for t in fig.texts if t.get_gid()}
+    p = headline(res).loc[res.baseline, "p_met"]
+    assert text["title"].startswith(f"Status quo: a {fmt_pct(p)} chance of")
+    m = res.manifest
+    for part in (
+        m["experiment"],
+        f"{m['replications']} replications",
+        f"root seed {m['root_seed']}",
+        m["config_hashes"][res.baseline],
+        m["experiment_hash"],
+        m["finished"][:10],
+        f"csc-sim {sim.__version__}",
+    ):
+        assert part in text["footnote"], part
+
+
+# --- the other charts --------------------------------------------------------------------
+
+
+def test_fan_chart_medians_target_line_and_panels():
+    res = loaded("five")
+    fig = charts.fan_chart(res.timeseries, res.scenarios)
+    ts = res.timeseries
+    for name in res.scenario_names:
+        ax = axes(fig, f"fan:{name}")
+        median = next(ln for ln in ax.lines if ln.get_label() == "median")
+        want = ts[ts["scenario"] == name].groupby("date")["avg_caseload"].median()
+        assert np.allclose(median.get_ydata(), want.to_numpy(), equal_nan=True)
+        target = next(ln for ln in ax.lines if ln.get_label() == "target")
+        assert set(target.get_ydata()) == {48.0}
+        assert "meet the target" in ax.get_title(loc="left")
+    assert len([a for a in fig.axes if a.get_label().startswith("fan:")]) == 5
+
+
+def test_distribution_medians_match_scenarios_csv():
+    res = loaded("twelve")
+    table = headline(res)
+    fig = charts.target_distribution(res.replications, res.scenarios)
+    for name in res.scenario_names:
+        seg = next(
+            c for c in fig.findobj(LineCollection) if c.get_gid() == f"median:{name}"
+        ).get_segments()[0]
+        assert seg[0][0] == pytest.approx(table.loc[name, "value_median"])
+
+
+def test_months_to_target_ecdf_ends_at_the_share_ever_kept():
+    res = loaded("twelve")
+    table = headline(res)
+    fig = charts.months_to_target(res.replications, res.scenarios, target_month=18)
+    ax = axes(fig, "ecdf")
+    lines = {ln.get_label().split(" (never")[0]: ln for ln in ax.lines if "never" in ln.get_label()}
+    for name in res.scenario_names:
+        last = lines[scenario_label(name)].get_ydata()[-1]
+        assert last == pytest.approx(1 - table.loc[name, "share_never_kept"])
+    assert lines["Collapse"].get_ydata().max() == 0, "the never-met scenario stays at 0"
+
+
+def test_cost_chart_points_and_intervals_match_scenarios_csv():
+    res = loaded("twelve")
+    table = headline(res)
+    fig = charts.cost_vs_probability(res.scenarios)
+    ax = axes(fig, "cost")
+    points = {ln.get_gid().split(":", 1)[1]: ln for ln in ax.lines if ln.get_gid()}
+    assert set(points) == set(table.index)
+    span = np.ptp(table["cost_per_year_gbp"]) / 1e6
+    for name, ln in points.items():
+        assert ln.get_ydata()[0] == pytest.approx(table.loc[name, "p_met"])
+        # coinciding points are drawn side by side: moved by at most a few marker widths
+        assert abs(ln.get_xdata()[0] - table.loc[name, "cost_per_year_gbp"] / 1e6) < 0.1 * span
+    keys = texts_by_gid(fig, "key")
+    for name in table.index:
+        assert fmt_gbp(table.loc[name, "cost_per_year_gbp"]) in keys[name].get_text()
+
+
+def test_paired_comparison_matches_the_replications():
+    res = loaded("five")
+    table = headline(res)
+    fig = charts.paired_differences(res.replications, res.scenarios)
+    right = axes(fig, "p_difference")
+    errs = [c for c in right.containers if isinstance(c, ErrorbarContainer)]
+    others = [s for s in res.scenario_names if s != res.baseline]
+    assert len(errs) == len(others)
+    for name, c in zip(others, errs, strict=True):
+        x = c.lines[0].get_xdata()[0]
+        (lo, _), (hi, _) = c.lines[2][0].get_segments()[0]
+        r = table.loc[name]
+        assert (x, lo, hi) == pytest.approx((r["diff_vs_baseline"], r["diff_low"], r["diff_high"]))
+    reps = res.replications
+    wide = reps.pivot(index="replication", columns="scenario", values="caseload_48_value")
+    medians = {
+        c.get_gid().split(":", 1)[1]: c.get_segments()[0][0][0]
+        for c in axes(fig, "value_difference").collections
+        if (c.get_gid() or "").startswith("median:")
+    }
+    for name in others:  # the median of the differences on the same futures
+        assert medians[name] == pytest.approx((wide[name] - wide[res.baseline]).median())
+
+
+def test_one_scenario_has_no_paired_chart_and_says_why():
+    res = loaded("one")
+    figs = charts.all_charts(res)
+    assert "paired_comparison" not in figs
+    fig = charts.paired_differences(res.replications, res.scenarios)
+    assert not fig.axes and "nothing to compare" in fig.texts[0].get_text()
+
+
+def test_one_colour_per_scenario_colour_blind_safe_baseline_grey():
+    res = loaded("twelve")
+    styles = scenario_styles(res.scenario_names, res.baseline)
+    assert styles[res.baseline].colour == BASELINE_COLOUR
+    looks = {(s.colour, s.linestyle, s.hatch) for s in styles.values()}
+    assert len(looks) == len(styles), "every scenario drawn differently"
+    assert {s.colour for n, s in styles.items() if n != res.baseline} <= set(PALETTE)
+    fig = charts.workforce(res.timeseries, res.scenarios, styles=styles)
+    ax = axes(fig, "workforce:agency_fte")
+    by_label = {ln.get_label(): ln for ln in ax.lines}
+    for name, st in styles.items():
+        ln = by_label[scenario_label(name)]
+        assert (to_hex(ln.get_color()), ln.get_linestyle()) == (st.colour.lower(), st.linestyle)
+    slide = charts.policy_comparison(res.scenarios, styles=styles)
+    bars = next(c for c in axes(slide, "comparison").containers if isinstance(c, BarContainer))
+    assert {to_hex(b.get_facecolor()) for b in bars} <= {s.colour.lower() for s in styles.values()}
+
+
+@pytest.mark.parametrize("kind", ["one", "five", "twelve"])
+def test_every_chart_reads_well(kind):
+    """No overlapping texts and no empty axes, whatever the number of scenarios."""
+    figs = charts.all_charts(loaded(kind))
+    expected = {"policy_comparison", "fan_chart", "distribution_at_target", "months_to_target"}
+    assert expected | {"cost_vs_probability", "workforce"} <= set(figs)
+    for name, fig in figs.items():
+        assert overlapping_texts(fig) == [], name
+        for ax in fig.axes:
+            if ax.get_label():
+                assert ax.lines or ax.patches or ax.collections, f"{name}: empty {ax.get_label()}"
