@@ -1,18 +1,47 @@
 """Who holds which child: per-team pools of workers, least-loaded first, and a waiting list.
 
-The least-loaded worker is kept at the top of a lazy heap: every change of a worker's load
-or availability pushes a fresh entry and stale ones are skipped when they surface, so an
-allocation costs O(log n) rather than a scan of the team.
+Workers available for new children sit in buckets by the number of children they hold,
+one set of buckets per caseload cap (qualified workers share one cap, NQSWs another). The
+least-loaded worker (fewest children relative to cap) is then found in O(number of caps)
+and a change of load moves a worker between neighbouring buckets in O(1), instead of a
+scan of the team or a heap push per change. Within a bucket, workers are taken in the
+order they entered it.
 """
 
 from __future__ import annotations
 
-import heapq
-import itertools
 from collections import deque
 from collections.abc import Callable
 
 from sim.entities import Child, Worker
+
+
+class _Buckets:
+    """Available workers of one cap, by number of children held."""
+
+    __slots__ = ("buckets", "lowest", "size")
+
+    def __init__(self) -> None:
+        self.buckets: list[dict[Worker, None]] = []
+        self.lowest = 0  # no non-empty bucket below this
+        self.size = 0
+
+    def add(self, w: Worker, count: int) -> None:
+        while len(self.buckets) <= count:
+            self.buckets.append({})
+        self.buckets[count][w] = None
+        self.size += 1
+        self.lowest = min(self.lowest, count)
+
+    def remove(self, w: Worker, count: int) -> None:
+        del self.buckets[count][w]
+        self.size -= 1
+
+    def first(self) -> tuple[int, Worker]:
+        """The number held by, and the longest-waiting of, the least-loaded workers."""
+        while not self.buckets[self.lowest]:
+            self.lowest += 1
+        return self.lowest, next(iter(self.buckets[self.lowest]))
 
 
 class TeamPool:
@@ -23,33 +52,42 @@ class TeamPool:
         self.over_cap = over_cap
         self._on_allocated = on_change  # (child, is_change_of_worker) -> None
         self.workers: dict[Worker, None] = {}  # insertion-ordered: runs are reproducible
-        self._heap: list[tuple[float, int, int, Worker]] = []
-        self._seq = itertools.count()
+        self._by_cap: dict[float, _Buckets] = {}
         self._waiting: deque[Child] = deque()
         self.n_waiting = 0
+        self.held_available = 0  # children held by available workers
+        self.target_available = 0.0  # sum of their caseload targets
         self.on_wake: Callable[[Child], None] = lambda _child: None
         """Called when a child waiting to start its stage gets a worker."""
 
-    # -- heap bookkeeping -----------------------------------------------------------------
+    # -- bucket bookkeeping ---------------------------------------------------------------
     def touch(self, w: Worker) -> None:
-        """Record that ``w``'s load or availability changed."""
-        w.version += 1
+        """Record that ``w``'s load, cap or availability changed."""
+        slot = w.slot
+        if slot is not None:
+            cap, count, target = slot
+            self._by_cap[cap].remove(w, count)
+            self.held_available -= count
+            self.target_available -= target
+            w.slot = None
         if w.available:
-            heapq.heappush(self._heap, (w.load, next(self._seq), w.version, w))
-        if len(self._heap) > 4 * len(self.workers) + 64:
-            self._heap = [
-                (x.load, next(self._seq), x.version, x) for x in self.workers if x.available
-            ]
-            heapq.heapify(self._heap)
+            count = len(w.children)
+            buckets = self._by_cap.get(w.cap)
+            if buckets is None:
+                buckets = self._by_cap[w.cap] = _Buckets()
+            buckets.add(w, count)
+            self.held_available += count
+            self.target_available += w.target
+            w.slot = (w.cap, count, w.target)
 
     def _least_loaded(self) -> Worker | None:
-        heap = self._heap
-        while heap:
-            _, _, version, w = heap[0]
-            if version == w.version and w.available:
-                return w
-            heapq.heappop(heap)
-        return None
+        best, best_load = None, 0.0
+        for cap, buckets in self._by_cap.items():
+            if buckets.size:
+                count, w = buckets.first()
+                if best is None or count / cap < best_load:
+                    best, best_load = w, count / cap
+        return best
 
     # -- workers --------------------------------------------------------------------------
     def add_worker(self, w: Worker) -> None:
@@ -124,6 +162,5 @@ class TeamPool:
 
     def load_ratio(self) -> float:
         """Children held per unit of caseload target across the team's available workers."""
-        held = sum(len(w.children) for w in self.workers if w.available)
-        target = sum(w.target for w in self.workers if w.available)
-        return held / target if target > 0 else float("inf")
+        t = self.target_available
+        return self.held_available / t if t > 0 else float("inf")

@@ -29,8 +29,9 @@ class Worker:
     """True while absent long enough that the children were reallocated."""
     senior: bool = False
     """On the senior social worker grade (permanent qualified staff only)."""
-    version: int = 0
-    """Bumped whenever the worker's load or availability changes (lazy heap entries)."""
+    slot: tuple[float, int, float] | None = None
+    """(cap, children, target) under which the team pool files this worker while it is
+    available for new children; None otherwise."""
 
     @property
     def available(self) -> bool:
