@@ -4,8 +4,8 @@ Workers available for new children sit in buckets by the number of children they
 one set of buckets per caseload cap (qualified workers share one cap, NQSWs another). The
 least-loaded worker (fewest children relative to cap) is then found in O(number of caps)
 and a change of load moves a worker between neighbouring buckets in O(1), instead of a
-scan of the team or a heap push per change. Within a bucket, workers are taken in the
-order they entered it.
+scan of the team or a heap push per change. Within a bucket, the worker placed there last
+is taken first.
 """
 
 from __future__ import annotations
@@ -17,31 +17,39 @@ from sim.entities import Child, Worker
 
 
 class _Buckets:
-    """Available workers of one cap, by number of children held."""
+    """Available workers of one cap, by number of children held. Each bucket is a list
+    with swap-remove (every operation O(1)); ties go to the worker last placed there."""
 
     __slots__ = ("buckets", "lowest", "size")
 
     def __init__(self) -> None:
-        self.buckets: list[dict[Worker, None]] = []
+        self.buckets: list[list[Worker]] = []
         self.lowest = 0  # no non-empty bucket below this
         self.size = 0
 
     def add(self, w: Worker, count: int) -> None:
         while len(self.buckets) <= count:
-            self.buckets.append({})
-        self.buckets[count][w] = None
+            self.buckets.append([])
+        bucket = self.buckets[count]
+        w.pos = len(bucket)
+        bucket.append(w)
         self.size += 1
-        self.lowest = min(self.lowest, count)
+        if count < self.lowest:
+            self.lowest = count
 
     def remove(self, w: Worker, count: int) -> None:
-        del self.buckets[count][w]
+        bucket = self.buckets[count]
+        last = bucket.pop()
+        if last is not w:
+            bucket[w.pos] = last
+            last.pos = w.pos
         self.size -= 1
 
     def first(self) -> tuple[int, Worker]:
-        """The number held by, and the longest-waiting of, the least-loaded workers."""
+        """The number held by one of the least-loaded workers, and that worker."""
         while not self.buckets[self.lowest]:
             self.lowest += 1
-        return self.lowest, next(iter(self.buckets[self.lowest]))
+        return self.lowest, self.buckets[self.lowest][-1]
 
 
 class TeamPool:

@@ -29,6 +29,8 @@ class Worker:
     """True while absent long enough that the children were reallocated."""
     senior: bool = False
     """On the senior social worker grade (permanent qualified staff only)."""
+    pos: int = 0
+    """Index in the team pool's bucket (internal to allocation)."""
     slot: tuple[float, int, float] | None = None
     """(cap, children, target) under which the team pool files this worker while it is
     available for new children; None otherwise."""
