@@ -1,16 +1,27 @@
-"""Time single replications of the shipped configs: ``python -m benchmarks [--reps N]``.
+"""The benchmark suite: ``python -m benchmarks [--quick] [--england-months N]``.
 
-Each figure is the median wall time of N replications on one core (after one warm-up),
-with SimPy's own count of processed events so that the per-event cost can be compared.
+Prints one table. Each figure is measured in the same run as its reference, so a noisy
+machine does not mislead: the model's cost per SimPy event against a bare ``env.timeout``
+loop; seconds per replication (median); one England replication's wall time and peak
+memory (in a child process); replications per second with one process and all cores; and
+the peak memory of a long experiment against a short one (streaming to disk keeps it
+flat). Figures are measured, never asserted in tests.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import platform
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
+
+import simpy
 
 from sim.loading import load_config
 from sim.model import CouncilModel
@@ -22,8 +33,7 @@ class CountingModel(CouncilModel):
     """The model with SimPy's event loop counting the events it processes."""
 
     def run(self):
-        env = self.env
-        step = env.step
+        env, step = self.env, self.env.step
         self.events = 0
 
         def counting_step() -> None:
@@ -34,11 +44,24 @@ class CountingModel(CouncilModel):
         return super().run()
 
 
-def time_config(name: str, reps: int, horizon: int | None = None) -> tuple[float, int]:
-    """Median seconds per replication and events per replication."""
-    overrides = {"horizon_months": horizon} if horizon else None
-    cfg = load_config(ROOT / "configs" / f"{name}.yaml", overrides)
-    CouncilModel(cfg, 0).run()  # warm-up: imports, caches
+def bare_simpy_events_per_second(n: int = 300_000) -> float:
+    """A process doing nothing but ``yield env.timeout(1)``: SimPy's own ceiling."""
+    env = simpy.Environment()
+
+    def loop():
+        for _ in range(n):
+            yield env.timeout(1)
+
+    env.process(loop())
+    t0 = time.perf_counter()
+    env.run()
+    return n / (time.perf_counter() - t0)
+
+
+def replication_seconds(name: str, reps: int) -> tuple[float, int]:
+    """Median seconds per replication of a shipped config, and SimPy events in one."""
+    cfg = load_config(ROOT / "configs" / f"{name}.yaml")
+    CouncilModel(cfg, 0).run()  # warm-up
     times, events = [], 0
     for seed in range(1, reps + 1):
         model = CountingModel(cfg, seed)
@@ -49,16 +72,113 @@ def time_config(name: str, reps: int, horizon: int | None = None) -> tuple[float
     return statistics.median(times), events
 
 
+PEAK = (
+    "import resource\n"
+    "peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,\n"
+    "           resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024\n"
+)
+
+
+def _child(code: str) -> dict:
+    """Run ``code`` in a fresh interpreter; the JSON it prints, with ``peak_mb``: the peak
+    resident memory of that interpreter or of any worker process it started."""
+    out = subprocess.run(
+        [sys.executable, "-c", code + PEAK + "print(json.dumps({**r, 'peak_mb': peak}))\n"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def england(months: int) -> dict:
+    return _child(
+        "import json, time\n"
+        "from sim.loading import load_config\nfrom sim.model import CouncilModel\n"
+        f"c = load_config('configs/england_2023.yaml', {{'horizon_months': {months}}})\n"
+        "t = time.perf_counter(); CouncilModel(c, 1).run()\n"
+        "r = {'seconds': time.perf_counter() - t}\n"
+    )
+
+
+def experiment(reps: int, jobs: int, config: str, out: str | None = None) -> dict:
+    """Time an experiment of one scenario (a shipped config) with ``reps`` replications."""
+    return _child(
+        "import json, time\n"
+        "from sim.experiment import run_experiment\n"
+        "from sim.experiment_config import (Experiment, ResolvedExperiment,\n"
+        "    ResolvedScenario)\n"
+        "from sim.loading import load_config\n"
+        f"cfg = load_config('configs/{config}.yaml')\n"
+        "spec = Experiment.model_validate({'name': 'bench', 'base': 'x', "
+        f"'replications': {reps}, 'root_seed': 1, 'targets': [{{'name': 't', "
+        "'metric': 'avg_caseload', 'max': 18, 'date': str(cfg.target.date)}], "
+        "'scenarios': [{'name': 'only', 'description': 'bench'}]})\n"
+        "exp = ResolvedExperiment(spec, 'bench', (ResolvedScenario('only', 'x', cfg, ()),))\n"
+        "t = time.perf_counter()\n"
+        f"run_experiment(exp, jobs={jobs}, out={out!r})\n"
+        "r = {'seconds': time.perf_counter() - t}\n"
+    )
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--reps", type=int, default=5)
-    parser.add_argument("--configs", nargs="*", default=["manchester_2016"])
-    args = parser.parse_args()
-    print(f"python {platform.python_version()} on {platform.machine()}, {args.reps} reps each")
-    print(f"{'config':<24}{'s / replication':>16}{'events':>10}{'events / s':>12}")
-    for name in args.configs:
-        sec, events = time_config(name, args.reps)
-        print(f"{name:<24}{sec:>16.3f}{events:>10,}{events / sec:>12,.0f}")
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--quick", action="store_true", help="smaller runs (about 2 minutes)")
+    p.add_argument("--england-months", type=int, default=60, help="0 skips England")
+    args = p.parse_args()
+    reps = 3 if args.quick else 7
+    exp_reps = 40 if args.quick else 200
+    cores = os.cpu_count() or 1
+    rows: list[tuple[str, str]] = []
+
+    bare = bare_simpy_events_per_second()
+    sec, events = replication_seconds("manchester_2016", reps)
+    rows += [
+        ("bare SimPy env.timeout loop", f"{bare:,.0f} events/s"),
+        ("Manchester 2016, 5 years: s / replication (median)", f"{sec:.3f} s"),
+        ("Manchester: SimPy events / replication", f"{events:,}"),
+        ("Manchester: events / s", f"{events / sec:,.0f}"),
+        ("model cost per event / bare SimPy event", f"{bare / (events / sec):.1f} x"),
+    ]
+    sec, _ = replication_seconds("cheshire_east_2017", reps)
+    rows.append(("Cheshire East 2017, 5 years: s / replication", f"{sec:.3f} s"))
+    if args.england_months:
+        e = england(args.england_months)
+        rows.append(
+            (
+                f"England 2023, {args.england_months} months: one replication",
+                f"{e['seconds']:.0f} s, peak {e['peak_mb']:.0f} MB",
+            )
+        )
+    one = experiment(exp_reps, 1, "cheshire_east_2017")
+    allc = experiment(exp_reps, -1, "cheshire_east_2017")
+    speedup = one["seconds"] / allc["seconds"]
+    rows += [
+        (
+            f"{exp_reps} replications (Cheshire East), --jobs 1",
+            f"{exp_reps / one['seconds']:.2f} rep/s",
+        ),
+        (
+            f"{exp_reps} replications, --jobs -1 ({cores} cores)",
+            f"{exp_reps / allc['seconds']:.2f} rep/s",
+        ),
+        ("parallel efficiency (speed-up / cores)", f"{100 * speedup / cores:.0f}%"),
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        small = experiment(exp_reps, -1, "cheshire_east_2017", f"{tmp}/small")
+        big = experiment(10 * exp_reps, -1, "cheshire_east_2017", f"{tmp}/big")
+    rows += [
+        (f"peak memory, {exp_reps} replications to disk", f"{small['peak_mb']:.0f} MB"),
+        (f"peak memory, {10 * exp_reps} replications to disk", f"{big['peak_mb']:.0f} MB"),
+    ]
+    print(
+        f"python {platform.python_version()} on {platform.machine()}, {cores} cores, "
+        f"{time.strftime('%Y-%m-%d')}"
+    )
+    width = max(len(r[0]) for r in rows)
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
 
 
 if __name__ == "__main__":
