@@ -247,10 +247,10 @@ def asye_timing(quick: bool = False) -> list[Check]:
     return checks
 
 
-def conservation(quick: bool = False) -> list[Check]:
-    """Children in = open + closed every month; each child held once or waiting (the
-    model audits this at every month end and raises if it fails)."""
-    cfg = synthetic_council(
+def busy_council():
+    """A council where everything happens at once: re-referrals, waiting lists, leaving,
+    absence and recruitment (220 children open at the start)."""
+    return synthetic_council(
         demand={"referrals_per_year": 3000, "rereferral": {"probability": 0.3}},
         initial_cases={
             "assessment": 50,
@@ -265,6 +265,12 @@ def conservation(quick: bool = False) -> list[Check]:
         absence={"episodes_per_year": 3},
         recruitment={"applicants_per_month": 3},
     )
+
+
+def conservation(quick: bool = False) -> list[Check]:
+    """Children in = open + closed every month; each child held once or waiting (the
+    model audits this at every month end and raises if it fails)."""
+    cfg = busy_council()
     f = _run(cfg, 3)
     balance = 220 + f["referrals"].cumsum() - f["closures"].cumsum() - f["open_cases"]
     return [

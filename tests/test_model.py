@@ -12,6 +12,7 @@ from sim import run_one
 from sim.cli import main
 from sim.loading import load_config
 from sim.model import CouncilModel
+from sim.validation import busy_council
 from tests.conftest import CONFIGS, council
 
 REQUIRED_COLUMNS = [
@@ -40,21 +41,7 @@ REQUIRED_COLUMNS = [
 def test_children_are_conserved_every_month():
     """Children in (at start + referred) = open + closed at every month end; the audit
     checks each open child is held by one worker or waiting, never both."""
-    cfg = council(
-        demand={"referrals_per_year": 3000, "rereferral": {"probability": 0.3}},
-        initial_cases={
-            "assessment": 50,
-            "cin": 100,
-            "cp": 30,
-            "lac": 40,
-            "time_in_stage": "equilibrium",
-        },
-        allocation={"when_full": "wait"},
-        teams={t: {"caseload_cap": 25} for t in ("assessment", "cin_cp", "lac")},
-        leaving={"permanent": [{"from_years": 0, "per_year": 0.4}]},
-        absence={"episodes_per_year": 3},
-        recruitment={"applicants_per_month": 3},
-    )
+    cfg = busy_council()
     f = CouncilModel(cfg, 3, audit=True).run()
     initial = 50 + 100 + 30 + 40
     balance = initial + f["referrals"].cumsum() - f["closures"].cumsum() - f["open_cases"]
