@@ -3,7 +3,6 @@ environment and run it to the horizon."""
 
 from __future__ import annotations
 
-import gc
 import logging
 import time
 from collections.abc import Generator, Sequence
@@ -121,17 +120,7 @@ class CouncilModel:
         )
         self.recruitment.start()
         clock = self.env.process(self._clock())
-        # The set-up objects (every open child and worker) live long and hold no cycles
-        # worth collecting: freezing them, and collecting less often, saves the collector
-        # rescanning hundreds of thousands of objects again and again during the run.
-        thresholds = gc.get_threshold()
-        gc.freeze()
-        gc.set_threshold(max(thresholds[0], 50_000), *thresholds[1:])
-        try:
-            self.env.run(until=clock)
-        finally:
-            gc.set_threshold(*thresholds)
-            gc.unfreeze()
+        self.env.run(until=clock)
         frame = pd.DataFrame(self.monitor.rows)
         frame["date"] = pd.to_datetime(frame["date"])
         return frame
