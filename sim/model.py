@@ -3,9 +3,11 @@ environment and run it to the horizon."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -120,10 +122,35 @@ class CouncilModel:
         )
         self.recruitment.start()
         clock = self.env.process(self._clock())
-        self.env.run(until=clock)
+        with _collector_paused_for_large(self.cases.open_cases + len(self.workforce.workers)):
+            self.env.run(until=clock)
         frame = pd.DataFrame(self.monitor.rows)
         frame["date"] = pd.to_datetime(frame["date"])
         return frame
+
+
+LARGE_MODEL = 50_000  # open children + workers at the start above which the GC is paused
+
+
+@contextmanager
+def _collector_paused_for_large(live_objects: int) -> Iterator[None]:
+    """For a large model (England: 400,000 open children), freeze the set-up objects out
+    of the garbage collector and collect less often during the run: the collector would
+    otherwise rescan them again and again (measured: 184 s -> 107 s for England). The model's
+    object graph holds reference cycles, so it is collected once at the end; a small model
+    runs with the collector as it is (the end-of-run collection would cost it more)."""
+    if live_objects < LARGE_MODEL:
+        yield
+        return
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(max(thresholds[0], 50_000), *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+        gc.collect()
 
 
 def run_one(
