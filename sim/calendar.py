@@ -6,6 +6,9 @@ import datetime as dt
 
 import pandas as pd
 
+DAYS_PER_YEAR = 365.25  # simulation time is in days; a year is a Julian year
+DAYS_PER_MONTH = DAYS_PER_YEAR / 12
+
 
 class Calendar:
     """Maps days since ``start`` to dates and back, and lists the month ends reported."""
@@ -31,4 +34,4 @@ class Calendar:
 
     def years(self, day: float) -> float:
         """Days expressed in years of 365.25 days."""
-        return day / 365.25
+        return day / DAYS_PER_YEAR

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import numpy as np
 import simpy
 
-from sim.calendar import Calendar
+from sim.calendar import DAYS_PER_YEAR, Calendar
 from sim.config import STAGES, TEAM_OF_STAGE, CouncilConfig
 from sim.counters import Counters, TimeWeighted
 from sim.distributions import equilibrium_remaining, pending_within
@@ -114,7 +114,7 @@ class CaseSystem:
             return
         closures_per_year = self.cfg.demand.referrals_per_year / (1 - rr.probability)
         horizon = Calendar(self.cfg.start_date, self.cfg.horizon_months).horizon_days
-        flow = closures_per_year * rr.probability / 365.25
+        flow = closures_per_year * rr.probability / DAYS_PER_YEAR
         for delay in pending_within(rr.delay, self._initial_rng, flow, horizon).tolist():
             self.env.timeout(delay).callbacks.append(self._rerefer)
 

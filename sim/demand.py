@@ -7,13 +7,11 @@ from collections.abc import Generator
 
 import simpy
 
-from sim.calendar import Calendar
+from sim.calendar import DAYS_PER_MONTH, DAYS_PER_YEAR, Calendar
 from sim.cases import CaseSystem
 from sim.config import Demand
 from sim.levers import Levers
 from sim.rng import Streams
-
-DAYS_PER_MONTH = 365.25 / 12
 
 
 class ReferralRate:
@@ -29,7 +27,7 @@ class ReferralRate:
 
     def per_day(self, day: float) -> float:
         d = self.d
-        rate = d.referrals_per_year / 365.25
+        rate = d.referrals_per_year / DAYS_PER_YEAR
         rate *= (1 + d.trend_per_year) ** self.cal.years(day)
         for step_day, factor in self._steps:
             if day >= step_day:

@@ -7,10 +7,9 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sim.calendar import DAYS_PER_YEAR
 from sim.config import CouncilConfig
 from sim.entities import Worker
-
-DAYS_PER_YEAR = 365.25
 
 
 @dataclass

@@ -6,12 +6,12 @@ import math
 from collections import deque
 from typing import Any
 
-from sim.calendar import Calendar
+from sim.calendar import DAYS_PER_YEAR, Calendar
 from sim.cases import CaseSystem
 from sim.config import CouncilConfig
 from sim.counters import Counters
 from sim.recruitment import Recruitment
-from sim.workforce import DAYS_PER_YEAR, Workforce
+from sim.workforce import Workforce
 
 COLUMNS: tuple[str, ...] = (
     "date",

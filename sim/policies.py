@@ -17,14 +17,13 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
+from sim.calendar import DAYS_PER_MONTH, DAYS_PER_YEAR
 from sim.config import Strict
 from sim.entities import Worker
 
 if TYPE_CHECKING:
     from sim.model import CouncilModel
 
-DAYS_PER_YEAR = 365.25
-DAYS_PER_MONTH = DAYS_PER_YEAR / 12
 
 # --- uncertain effect sizes -----------------------------------------------------------------
 

@@ -7,12 +7,12 @@ from collections.abc import Generator
 
 import simpy
 
-from sim.calendar import Calendar
+from sim.calendar import DAYS_PER_MONTH, DAYS_PER_YEAR, Calendar
 from sim.config import CouncilConfig
 from sim.counters import Counters
 from sim.distributions import equilibrium_remaining
 from sim.rng import Streams
-from sim.workforce import DAYS_PER_YEAR, Workforce
+from sim.workforce import Workforce
 
 AGENCY_CHECK_DAYS = 7.0  # how often agency cover is reviewed
 
@@ -67,7 +67,7 @@ class Recruitment:
         """Applicants arrive as a Poisson process; the appointable join the panel list."""
         prev = 0.0
         for end in self.calendar.period_end_days:
-            months = (end - prev) / (DAYS_PER_YEAR / 12)
+            months = (end - prev) / DAYS_PER_MONTH
             lam = self.rc.applicants_per_month * self.levers.applicant_multiplier * months
             n = int(self._rng.poisson(lam)) if lam > 0 else 0
             for t in sorted((prev + self._rng.random(n) * (end - prev)).tolist()):

@@ -16,7 +16,6 @@ from sim.model import run_one
 from sim.rng import replication_seed
 from sim.summary import KPIS, evaluate_target
 
-DAYS_PER_YEAR = 365.25
 log = logging.getLogger(__name__)
 
 

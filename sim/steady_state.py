@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.calendar import DAYS_PER_YEAR
 from sim.config import STAGES, Pathway
 
 
@@ -49,4 +50,4 @@ def expected_open_cases(
         "cp": p.cp.duration,
         "lac": p.lac.duration,
     }
-    return {s: rates[s] * durations[s].mean() / 365.25 for s in STAGES}
+    return {s: rates[s] * durations[s].mean() / DAYS_PER_YEAR for s in STAGES}

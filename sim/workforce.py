@@ -10,14 +10,13 @@ import numpy as np
 import simpy
 
 from sim.allocation import TeamPool
-from sim.calendar import Calendar
+from sim.calendar import DAYS_PER_YEAR, Calendar
 from sim.config import TEAMS, CouncilConfig, HazardBand
 from sim.counters import Counters, TimeWeighted
 from sim.entities import Worker
 from sim.levers import Levers
 from sim.rng import Streams
 
-DAYS_PER_YEAR = 365.25
 KINDS = ("permanent", "asye", "agency")
 
 
