@@ -68,15 +68,20 @@ class Exponential(_Dist):
         return rng.exponential(self.mean_days, n)
 
 
-class Lognormal(_Dist):
-    """Lognormal duration given by its own mean and standard deviation (days)."""
+class _MeanSd(_Dist):
+    """A duration given by its own mean and standard deviation (days)."""
 
-    dist: Literal["lognormal"]
     mean_days: float = Field(gt=0, le=MAX_DAYS, allow_inf_nan=False)
     sd_days: float = Field(gt=0, le=MAX_DAYS, allow_inf_nan=False)
 
     def mean(self) -> float:
         return self.mean_days
+
+
+class Lognormal(_MeanSd):
+    """Lognormal duration with the given mean and standard deviation (days)."""
+
+    dist: Literal["lognormal"]
 
     def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         sigma2 = math.log1p((self.sd_days / self.mean_days) ** 2)
@@ -84,15 +89,10 @@ class Lognormal(_Dist):
         return rng.lognormal(mu, math.sqrt(sigma2), n)
 
 
-class Gamma(_Dist):
-    """Gamma duration given by its mean and standard deviation (days)."""
+class Gamma(_MeanSd):
+    """Gamma duration with the given mean and standard deviation (days)."""
 
     dist: Literal["gamma"]
-    mean_days: float = Field(gt=0, le=MAX_DAYS, allow_inf_nan=False)
-    sd_days: float = Field(gt=0, le=MAX_DAYS, allow_inf_nan=False)
-
-    def mean(self) -> float:
-        return self.mean_days
 
     def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         shape = (self.mean_days / self.sd_days) ** 2
