@@ -46,8 +46,10 @@ class CaseSystem:
         pools: dict,
         counters: Counters,
         levers: Levers,
+        calendar: Calendar,
     ) -> None:
         self.levers = levers
+        self.calendar = calendar
         self._guidance_u = streams.uniform("guidance")
         for pool in pools.values():
             pool.on_wake = self.on_allocated
@@ -113,8 +115,8 @@ class CaseSystem:
         if rr.probability <= 0 or self.cfg.initial_cases.time_in_stage != "equilibrium":
             return
         closures_per_year = self.cfg.demand.referrals_per_year / (1 - rr.probability)
-        horizon = Calendar(self.cfg.start_date, self.cfg.horizon_months).horizon_days
         flow = closures_per_year * rr.probability / DAYS_PER_YEAR
+        horizon = self.calendar.horizon_days
         for delay in pending_within(rr.delay, self._initial_rng, flow, horizon).tolist():
             self.env.timeout(delay).callbacks.append(self._rerefer)
 

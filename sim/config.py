@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from sim.distributions import Duration, Exponential, Fixed, Lognormal
+from sim.distributions import Duration, Exponential, Lognormal
 
 STAGES = ("assessment", "cin", "cp", "lac")
 TEAMS = ("assessment", "cin_cp", "lac")
@@ -376,4 +376,4 @@ class CouncilConfig(Strict):
         return target
 
 
-__all__ = ["STAGES", "TEAMS", "TEAM_OF_STAGE", "CouncilConfig", "Fixed"]
+__all__ = ["STAGES", "TEAMS", "TEAM_OF_STAGE", "CouncilConfig"]

@@ -51,16 +51,16 @@ class CouncilModel:
         over_cap = cfg.allocation.when_full == "over_cap"
         self.pools = {t: TeamPool(t, over_cap, self._on_allocated) for t in TEAMS}
         self.levers = Levers.from_config(cfg)
-        self.cases = CaseSystem(self.env, cfg, self.streams, self.pools, self.counters, self.levers)
+        self.cases = CaseSystem(
+            self.env, cfg, self.streams, self.pools, self.counters, self.levers, self.calendar
+        )
         self.workforce = Workforce(
             self.env, cfg, self.streams, self.pools, self.counters, self.calendar, self.levers
         )
         self.recruitment = Recruitment(
             self.env, cfg, self.streams, self.workforce, self.counters, self.calendar
         )
-        self.monitor = Monitor(
-            cfg, self.calendar, self.cases, self.workforce, self.recruitment, self.counters
-        )
+        self.monitor = Monitor(cfg, self.calendar, self.cases, self.workforce, self.counters)
         self.referral_rate = ReferralRate(cfg.demand, self.calendar)
         self.policies: list[PolicyRuntime] = [p.bind(self) for p in policies]
 

@@ -10,7 +10,6 @@ from sim.calendar import DAYS_PER_YEAR, Calendar
 from sim.cases import CaseSystem
 from sim.config import CouncilConfig
 from sim.counters import Counters
-from sim.recruitment import Recruitment
 from sim.workforce import Workforce
 
 COLUMNS: tuple[str, ...] = (
@@ -71,14 +70,12 @@ class Monitor:
         calendar: Calendar,
         cases: CaseSystem,
         workforce: Workforce,
-        recruitment: Recruitment,
         counters: Counters,
     ) -> None:
         self.cfg = cfg
         self.cal = calendar
         self.cases = cases
         self.wf = workforce
-        self.rec = recruitment
         self.counters = counters
         self.rows: list[dict[str, Any]] = []
         self._turnover_window: deque[tuple[float, float]] = deque(maxlen=12)

@@ -248,13 +248,18 @@ class PolicyRuntime:
         self.total_cost_gbp = 0.0
 
     def effect(self, name: str) -> float:
-        """The value of effect ``name`` in this replication (sampled once)."""
+        """The value of effect ``name`` (a field of the policy) in this replication,
+        sampled once."""
         if name not in self.sampled:
-            value = getattr(self.spec, name)
-            if not isinstance(value, (int, float)):
-                value = value.sample(self.model.streams.keyed(f"{self.spec.key}/{name}"))
-            self.sampled[name] = float(value)
+            self.sampled[name] = self.sample(getattr(self.spec, name), name)
         return self.sampled[name]
+
+    def sample(self, value: Effect, name: str) -> float:
+        """A fixed effect as it is; an uncertain one drawn from the stream keyed by this
+        policy and ``name``, so every scenario holding the policy draws the same value."""
+        if isinstance(value, (int, float)):
+            return float(value)
+        return value.sample(self.model.streams.keyed(f"{self.spec.key}/{name}"))
 
     def ramp(self, day: float) -> float:
         """Share of the full effect in force on ``day`` (0 before the start)."""
@@ -474,17 +479,12 @@ class DemandRuntime(PolicyRuntime):
     def __init__(self, spec: DemandManagement, model: CouncilModel) -> None:
         super().__init__(spec, model)
         if spec.early_help is not None:
-            self.sampled["early_help_share"] = self._sample(spec.early_help.share, "share")
+            self.sampled["early_help_share"] = self.sample(spec.early_help.share, "share")
         if spec.guidance is not None:
             g = spec.guidance
-            self.sampled["guidance_compliance"] = self._sample(g.compliance, "compliance")
+            self.sampled["guidance_compliance"] = self.sample(g.compliance, "compliance")
             caps = {"cin": g.cin_days, "cp": g.cp_days, "lac": g.lac_days}
             self.caps = {k: v for k, v in caps.items() if v is not None}
-
-    def _sample(self, value: Effect, name: str) -> float:
-        if isinstance(value, (int, float)):
-            return float(value)
-        return value.sample(self.model.streams.keyed(f"{self.spec.key}/{name}"))
 
     def on_month(self, start: float, end: float) -> None:
         r = self.ramp((start + end) / 2)
