@@ -6,6 +6,10 @@ least-loaded worker (fewest children relative to cap) is then found in O(number 
 and a change of load moves a worker between neighbouring buckets in O(1), instead of a
 scan of the team or a heap push per change. Within a bucket, the worker placed there last
 is taken first.
+
+Allocation runs on every referral, stage change and closure, so the hot paths
+(``allocate``, ``release``, ``_shift``) are written flat: one function call where a
+cleaner decomposition would take three.
 """
 
 from __future__ import annotations
@@ -20,9 +24,10 @@ class _Buckets:
     """Available workers of one cap, by number of children held. Each bucket is a list
     with swap-remove (every operation O(1)); ties go to the worker last placed there."""
 
-    __slots__ = ("buckets", "lowest", "size")
+    __slots__ = ("buckets", "cap", "lowest", "size")
 
-    def __init__(self) -> None:
+    def __init__(self, cap: float) -> None:
+        self.cap = cap
         self.buckets: list[list[Worker]] = []
         self.lowest = 0  # no non-empty bucket below this
         self.size = 0
@@ -45,12 +50,6 @@ class _Buckets:
             last.pos = w.pos
         self.size -= 1
 
-    def first(self) -> tuple[int, Worker]:
-        """The number held by one of the least-loaded workers, and that worker."""
-        while not self.buckets[self.lowest]:
-            self.lowest += 1
-        return self.lowest, self.buckets[self.lowest][-1]
-
 
 class TeamPool:
     """One team's workers and the children waiting for one of them."""
@@ -60,7 +59,7 @@ class TeamPool:
         self.over_cap = over_cap
         self._on_allocated = on_change  # (child, is_change_of_worker) -> None
         self.workers: dict[Worker, None] = {}  # insertion-ordered: runs are reproducible
-        self._by_cap: dict[float, _Buckets] = {}
+        self._by_cap: dict[float, _Buckets] = {}  # in order of first use: reproducible
         self._waiting: deque[Child] = deque()
         self.n_waiting = 0
         self.held_available = 0  # children held by available workers
@@ -70,32 +69,57 @@ class TeamPool:
 
     # -- bucket bookkeeping ---------------------------------------------------------------
     def touch(self, w: Worker) -> None:
-        """Record that ``w``'s load, cap or availability changed."""
-        slot = w.slot
-        if slot is not None:
-            cap, count, target = slot
-            self._by_cap[cap].remove(w, count)
-            self.held_available -= count
-            self.target_available -= target
-            w.slot = None
-        if w.available:
+        """Record that ``w``'s availability, cap or target changed (or anything else)."""
+        filed = w.filed_in
+        if filed is not None:
+            filed.remove(w, w.filed_count)  # type: ignore[attr-defined]
+            self.held_available -= w.filed_count
+            self.target_available -= w.filed_target
+            w.filed_in = None
+        if w.in_post and not w.on_notice and not w.absent:
             count = len(w.children)
             buckets = self._by_cap.get(w.cap)
             if buckets is None:
-                buckets = self._by_cap[w.cap] = _Buckets()
+                buckets = self._by_cap[w.cap] = _Buckets(w.cap)
             buckets.add(w, count)
             self.held_available += count
             self.target_available += w.target
-            w.slot = (w.cap, count, w.target)
+            w.filed_in, w.filed_count, w.filed_target = buckets, count, w.target
 
-    def _least_loaded(self) -> Worker | None:
+    def _shift(self, w: Worker, filed: _Buckets, delta: int) -> None:
+        """``w`` (filed in ``filed``) took (+1) or gave up (-1) one child: move it to the
+        neighbouring bucket. The same as ``touch`` when only the count changed."""
+        buckets = filed.buckets
+        count = w.filed_count
+        bucket = buckets[count]
+        last = bucket.pop()
+        if last is not w:
+            bucket[w.pos] = last
+            last.pos = w.pos
+        count += delta
+        if count == len(buckets):
+            buckets.append([])
+        bucket = buckets[count]
+        w.pos = len(bucket)
+        bucket.append(w)
+        if count < filed.lowest:
+            filed.lowest = count
+        w.filed_count = count
+        self.held_available += delta
+
+    def _least_loaded(self) -> tuple[Worker | None, float]:
+        """One of the workers with the fewest children relative to cap, and that ratio."""
         best, best_load = None, 0.0
-        for cap, buckets in self._by_cap.items():
-            if buckets.size:
-                count, w = buckets.first()
-                if best is None or count / cap < best_load:
-                    best, best_load = w, count / cap
-        return best
+        for filed in self._by_cap.values():
+            if filed.size:
+                buckets, low = filed.buckets, filed.lowest
+                while not buckets[low]:
+                    low += 1
+                filed.lowest = low
+                load = low / filed.cap
+                if best is None or load < best_load:
+                    best, best_load = buckets[low][-1], load
+        return best, best_load
 
     # -- workers --------------------------------------------------------------------------
     def add_worker(self, w: Worker) -> None:
@@ -121,8 +145,8 @@ class TeamPool:
     # -- children -------------------------------------------------------------------------
     def allocate(self, child: Child) -> None:
         """Give ``child`` to the least-loaded worker with room, or put it on the waiting list."""
-        w = self._least_loaded()
-        if w is None or (w.load >= 1.0 and not self.over_cap):
+        w, load = self._least_loaded()
+        if w is None or (load >= 1.0 and not self.over_cap):
             if child.waiting_in is not self:
                 child.waiting_in = self
                 self.n_waiting += 1
@@ -131,12 +155,13 @@ class TeamPool:
         self._give(child, w)
 
     def _give(self, child: Child, w: Worker) -> None:
+        """Give ``child`` to ``w``, an available worker (so filed in a bucket)."""
         if child.waiting_in is self:
             child.waiting_in = None
             self.n_waiting -= 1
         child.worker = w
         w.children[child] = None
-        self.touch(w)
+        self._shift(w, w.filed_in, +1)  # type: ignore[arg-type]
         changed = child.had_worker
         child.had_worker = True
         self._on_allocated(child, changed)
@@ -149,9 +174,11 @@ class TeamPool:
         if w is not None:
             del w.children[child]
             child.worker = None
-            self.touch(w)
-            if self.n_waiting:
-                self.drain()
+            filed = w.filed_in
+            if filed is not None:
+                self._shift(w, filed, -1)  # type: ignore[arg-type]
+                if self.n_waiting:
+                    self.drain()
         elif child.waiting_in is self:
             child.waiting_in = None  # its deque entry is dropped lazily
             self.n_waiting -= 1
@@ -160,8 +187,8 @@ class TeamPool:
         """Allocate waiting children, oldest first, while a worker has room."""
         q = self._waiting
         while self.n_waiting:
-            w = self._least_loaded()
-            if w is None or (w.load >= 1.0 and not self.over_cap):
+            w, load = self._least_loaded()
+            if w is None or (load >= 1.0 and not self.over_cap):
                 return
             child = q.popleft()
             while child.waiting_in is not self:  # stale entry: left or already allocated

@@ -95,6 +95,10 @@ class CaseSystem:
         self.counters.referrals += 1
         self._start(self._new_child("assessment"), "assessment", None)
 
+    def on_referral(self, _event: simpy.Event) -> None:
+        """Callback of a scheduled referral's timeout."""
+        self.refer()
+
     def seed_initial(self) -> None:
         """Open the children already in the system at the start date."""
         init = self.cfg.initial_cases

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Generator
 
 import simpy
 
@@ -43,24 +42,34 @@ class ReferralRate:
         return rate
 
 
-def referrals(
-    env: simpy.Environment,
-    rate: ReferralRate,
-    cases: CaseSystem,
-    calendar: Calendar,
-    streams: Streams,
-    levers: Levers,
-) -> Generator[simpy.Event, None, None]:
-    """Each month: a Poisson number of referrals at the month's rate, at uniform times
-    (an exact draw of a Poisson process whose rate is constant within the month)."""
-    rng = streams["demand"]
-    prev = 0.0
-    for end in calendar.period_end_days:
-        lam = rate.per_day((prev + end) / 2) * levers.referral_multiplier * (end - prev)
-        n = int(rng.poisson(lam)) if lam > 0 and math.isfinite(lam) else 0
-        times = sorted((prev + rng.random(n) * (end - prev)).tolist())
-        for t in times:
-            yield env.timeout(t - env.now)
-            cases.refer()
-        yield env.timeout(end - env.now)
-        prev = end
+class Referrals:
+    """Arrivals: each month, a Poisson number of referrals at the month's rate, at uniform
+    times (an exact draw of a Poisson process whose rate is constant within the month).
+
+    The month's referrals are scheduled together as timeouts with a callback, which is
+    cheaper than a process resuming once per referral; the model's clock calls
+    ``schedule_month`` after the policies have set the month's levers.
+    """
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        rate: ReferralRate,
+        cases: CaseSystem,
+        streams: Streams,
+        levers: Levers,
+    ) -> None:
+        self.env = env
+        self.rate = rate
+        self.levers = levers
+        self._rng = streams["demand"]
+        self._arrive = cases.on_referral
+
+    def schedule_month(self, start: float, end: float) -> None:
+        """Draw and schedule the referrals arriving in days [start, end)."""
+        length = end - start
+        lam = self.rate.per_day((start + end) / 2) * self.levers.referral_multiplier * length
+        n = int(self._rng.poisson(lam)) if lam > 0 and math.isfinite(lam) else 0
+        timeout, arrive, now = self.env.timeout, self._arrive, self.env.now
+        for t in (start + self._rng.random(n) * length).tolist():
+            timeout(t - now).callbacks.append(arrive)

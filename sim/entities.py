@@ -29,11 +29,13 @@ class Worker:
     """True while absent long enough that the children were reallocated."""
     senior: bool = False
     """On the senior social worker grade (permanent qualified staff only)."""
+    # Where the team pool files this worker while it is available for new children
+    # (internal to allocation): the buckets of its cap, or None when not available; the
+    # number of children and the target it was filed with; its index in that bucket.
+    filed_in: object | None = None
+    filed_count: int = 0
+    filed_target: float = 0.0
     pos: int = 0
-    """Index in the team pool's bucket (internal to allocation)."""
-    slot: tuple[float, int, float] | None = None
-    """(cap, children, target) under which the team pool files this worker while it is
-    available for new children; None otherwise."""
 
     @property
     def available(self) -> bool:
