@@ -8,8 +8,8 @@ scan of the team or a heap push per change. Within a bucket, the worker placed t
 is taken first.
 
 Allocation runs on every referral, stage change and closure, so the hot paths
-(``allocate``, ``release``, ``_shift``) are written flat: one function call where a
-cleaner decomposition would take three.
+(``_give``, ``release``) move a worker between buckets inline rather than through
+``touch``, which handles every other change.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 
+from sim.counters import Counters
 from sim.entities import Child, Worker
 
 
@@ -54,12 +55,13 @@ class _Buckets:
 class TeamPool:
     """One team's workers and the children waiting for one of them."""
 
-    def __init__(self, name: str, over_cap: bool, on_change: Callable[[Child, bool], None]):
+    def __init__(self, name: str, over_cap: bool, counters: Counters):
         self.name = name
         self.over_cap = over_cap
-        self._on_allocated = on_change  # (child, is_change_of_worker) -> None
+        self.counters = counters  # counts changes of worker
         self.workers: dict[Worker, None] = {}  # insertion-ordered: runs are reproducible
-        self._by_cap: dict[float, _Buckets] = {}  # in order of first use: reproducible
+        self._by_cap: dict[float, _Buckets] = {}
+        self._groups: list[_Buckets] = []  # the same, in order of first use: reproducible
         self._waiting: deque[Child] = deque()
         self.n_waiting = 0
         self.held_available = 0  # children held by available workers
@@ -81,36 +83,17 @@ class TeamPool:
             buckets = self._by_cap.get(w.cap)
             if buckets is None:
                 buckets = self._by_cap[w.cap] = _Buckets(w.cap)
+                self._groups.append(buckets)
             buckets.add(w, count)
             self.held_available += count
             self.target_available += w.target
             w.filed_in, w.filed_count, w.filed_target = buckets, count, w.target
 
-    def _shift(self, w: Worker, filed: _Buckets, delta: int) -> None:
-        """``w`` (filed in ``filed``) took (+1) or gave up (-1) one child: move it to the
-        neighbouring bucket. The same as ``touch`` when only the count changed."""
-        buckets = filed.buckets
-        count = w.filed_count
-        bucket = buckets[count]
-        last = bucket.pop()
-        if last is not w:
-            bucket[w.pos] = last
-            last.pos = w.pos
-        count += delta
-        if count == len(buckets):
-            buckets.append([])
-        bucket = buckets[count]
-        w.pos = len(bucket)
-        bucket.append(w)
-        if count < filed.lowest:
-            filed.lowest = count
-        w.filed_count = count
-        self.held_available += delta
-
     def _least_loaded(self) -> tuple[Worker | None, float]:
-        """One of the workers with the fewest children relative to cap, and that ratio."""
+        """One of the workers with the fewest children relative to cap (the last in its
+        bucket), and that ratio."""
         best, best_load = None, 0.0
-        for filed in self._by_cap.values():
+        for filed in self._groups:
             if filed.size:
                 buckets, low = filed.buckets, filed.lowest
                 while not buckets[low]:
@@ -155,16 +138,27 @@ class TeamPool:
         self._give(child, w)
 
     def _give(self, child: Child, w: Worker) -> None:
-        """Give ``child`` to ``w``, an available worker (so filed in a bucket)."""
+        """Give ``child`` to ``w``, the worker ``_least_loaded`` has just returned."""
         if child.waiting_in is self:
             child.waiting_in = None
             self.n_waiting -= 1
         child.worker = w
         w.children[child] = None
-        self._shift(w, w.filed_in, +1)  # type: ignore[arg-type]
-        changed = child.had_worker
+        # As touch(w) would, but cheaper: w is the last of its bucket; move it one up.
+        buckets = w.filed_in.buckets  # type: ignore[attr-defined]
+        count = w.filed_count
+        buckets[count].pop()
+        count += 1
+        if count == len(buckets):
+            buckets.append([])
+        bucket = buckets[count]
+        w.pos = len(bucket)
+        bucket.append(w)
+        w.filed_count = count
+        self.held_available += 1
+        if child.had_worker:
+            self.counters.sw_changes += 1
         child.had_worker = True
-        self._on_allocated(child, changed)
         if child.awaiting_worker:
             self.on_wake(child)
 
@@ -176,7 +170,22 @@ class TeamPool:
             child.worker = None
             filed = w.filed_in
             if filed is not None:
-                self._shift(w, filed, -1)  # type: ignore[arg-type]
+                # As touch(w) would, but cheaper: move w one bucket down (swap-remove).
+                buckets = filed.buckets  # type: ignore[attr-defined]
+                count = w.filed_count
+                bucket = buckets[count]
+                last = bucket.pop()
+                if last is not w:
+                    bucket[w.pos] = last
+                    last.pos = w.pos
+                count -= 1
+                bucket = buckets[count]
+                w.pos = len(bucket)
+                bucket.append(w)
+                if count < filed.lowest:  # type: ignore[attr-defined]
+                    filed.lowest = count  # type: ignore[attr-defined]
+                w.filed_count = count
+                self.held_available -= 1
                 if self.n_waiting:
                     self.drain()
         elif child.waiting_in is self:

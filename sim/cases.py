@@ -3,11 +3,13 @@ closure, held by a worker of the team that owns the stage."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable
 
 import numpy as np
 import simpy
 
+from sim.agenda import Agenda
 from sim.calendar import DAYS_PER_YEAR, Calendar
 from sim.config import STAGES, TEAM_OF_STAGE, CouncilConfig
 from sim.counters import Counters, TimeWeighted
@@ -26,11 +28,7 @@ def _chooser(options: dict[str, float], uniform: Callable[[], float]) -> Callabl
     cum[-1] = 1.0 + 1e-12  # guard against rounding
 
     def choose() -> str:
-        u = uniform()
-        for k, c in zip(keys, cum, strict=True):
-            if u < c:
-                return k
-        return keys[-1]
+        return keys[bisect_right(cum, uniform())]  # the first key whose cum exceeds u
 
     return choose
 
@@ -50,6 +48,7 @@ class CaseSystem:
     ) -> None:
         self.levers = levers
         self.calendar = calendar
+        self.agenda = Agenda(env, calendar.period_end_days)
         self._guidance_u = streams.uniform("guidance")
         for pool in pools.values():
             pool.on_wake = self.on_allocated
@@ -62,6 +61,8 @@ class CaseSystem:
         self.children_closed = 0
         self.closed_time_in_system_days = 0.0
         self.open_tw = TimeWeighted()  # open children over time, for time averages
+        self._pool_of = {stage: pools[TEAM_OF_STAGE[stage]] for stage in STAGES}
+        self._on_stage_end = self._stage_end  # one bound method, not one per event
         self._ids = 0
         p = cfg.pathway
         self._dists = {
@@ -122,7 +123,7 @@ class CaseSystem:
         flow = closures_per_year * rr.probability / DAYS_PER_YEAR
         horizon = self.calendar.horizon_days
         for delay in pending_within(rr.delay, self._initial_rng, flow, horizon).tolist():
-            self.env.timeout(delay).callbacks.append(self._rerefer)
+            self.agenda.book(delay, None, self._rerefer)
 
     def _new_child(self, stage: str) -> Child:
         self._ids += 1
@@ -137,24 +138,30 @@ class CaseSystem:
     # -- the pathway ----------------------------------------------------------------------
     # Each child is a chain of SimPy timeouts, one per stage, whose callback moves the child
     # on: cheaper in time and memory than a generator process per child (England has
-    # 400,000 open at once), with the same event semantics.
+    # 400,000 open at once), with the same event semantics. These methods run at every
+    # event, so they look up as little as they can.
     def _begin(self, child: Child, stage: str, remaining: float | None = None) -> None:
         """Start the clock of ``child``'s current stage (``remaining`` days if the stage
         was already under way at the start date)."""
-        if stage == "assessment" and child.worker is None and remaining is None:
-            child.awaiting_worker = True  # an assessment needs a worker: clock starts then
-            return
-        duration = remaining if remaining is not None else self._duration[stage]()
+        if remaining is None:
+            if child.worker is None and stage == "assessment":
+                child.awaiting_worker = True  # an assessment needs a worker: clock starts then
+                return
+            duration = self._duration[stage]()
+        else:
+            duration = remaining
         if self._drift > 0:
             duration *= self._drift_factor(child)
-        cap = self.levers.duration_caps_days.get(stage)
-        if (
-            cap is not None
-            and duration > cap
-            and self._guidance_u() < self.levers.guidance_compliance
-        ):
-            duration = cap
-        self.env.timeout(duration, child).callbacks.append(self._stage_end)
+        caps = self.levers.duration_caps_days
+        if caps:
+            cap = caps.get(stage)
+            if (
+                cap is not None
+                and duration > cap
+                and self._guidance_u() < self.levers.guidance_compliance
+            ):
+                duration = cap
+        self.agenda.book(duration, child, self._on_stage_end)
 
     def on_allocated(self, child: Child) -> None:
         """Called by a team pool when ``child`` gets a worker."""
@@ -175,26 +182,30 @@ class CaseSystem:
     def _enter(self, child: Child, stage: str) -> None:
         child.stage = stage
         self.open_by_stage[stage] += 1
-        self.pools[TEAM_OF_STAGE[stage]].allocate(child)
+        self._pool_of[stage].allocate(child)
 
     def _move(self, child: Child, old: str, new: str) -> None:
-        self.open_by_stage[old] -= 1
-        if TEAM_OF_STAGE[old] == TEAM_OF_STAGE[new]:
+        open_by_stage = self.open_by_stage
+        open_by_stage[old] -= 1
+        pool = self._pool_of[old]
+        if pool is self._pool_of[new]:
             child.stage = new  # same team (CiN <-> CP): the child keeps their worker
-            self.open_by_stage[new] += 1
+            open_by_stage[new] += 1
             return
-        self.pools[TEAM_OF_STAGE[old]].release(child)
+        pool.release(child)
         self._enter(child, new)
 
     def _close(self, child: Child) -> None:
-        self.open_by_stage[child.stage] -= 1
-        self.pools[TEAM_OF_STAGE[child.stage]].release(child)
+        stage = child.stage
+        self.open_by_stage[stage] -= 1
+        self._pool_of[stage].release(child)
         self.children_closed += 1
-        self.open_tw.add(-1, self.env.now)
+        now = self.env.now
+        self.open_tw.add(-1, now)
         self.counters.closures += 1
-        self.closed_time_in_system_days += self.env.now - child.arrived_day
+        self.closed_time_in_system_days += now - child.arrived_day
         if self._rereferral_p > 0 and self._rereferral_u() < self._rereferral_p:
-            self.env.timeout(self._rereferral_delay()).callbacks.append(self._rerefer)
+            self.agenda.book(self._rereferral_delay(), None, self._rerefer)
 
     def _rerefer(self, _event: simpy.Event) -> None:
         self.counters.rereferrals += 1

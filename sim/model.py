@@ -49,7 +49,7 @@ class CouncilModel:
         self.calendar = Calendar(cfg.start_date, cfg.horizon_months)
         self.counters = Counters()
         over_cap = cfg.allocation.when_full == "over_cap"
-        self.pools = {t: TeamPool(t, over_cap, self._on_allocated) for t in TEAMS}
+        self.pools = {t: TeamPool(t, over_cap, self.counters) for t in TEAMS}
         self.levers = Levers.from_config(cfg)
         self.cases = CaseSystem(
             self.env, cfg, self.streams, self.pools, self.counters, self.levers, self.calendar
@@ -67,10 +67,6 @@ class CouncilModel:
         )
         self.policies: list[PolicyRuntime] = [p.bind(self) for p in policies]
 
-    def _on_allocated(self, _child: object, changed_worker: bool) -> None:
-        if changed_worker:
-            self.counters.sw_changes += 1
-
     def _clock(self) -> Generator[simpy.Event, None, None]:
         """Month ends: snapshot; then the next month's policy levers, referrals, resignations
         and absences."""
@@ -82,6 +78,7 @@ class CouncilModel:
                 policy.on_month(prev, end)
             self.referrals.schedule_month(prev, end)
             self.workforce.monthly_draws(end - prev)
+            self.cases.agenda.open_month()
             yield env.timeout(end - env.now)
             self.monitor.snapshot(end, label, end - prev)
             if self.audit:
