@@ -128,7 +128,16 @@ class TeamPool:
     # -- children -------------------------------------------------------------------------
     def allocate(self, child: Child) -> None:
         """Give ``child`` to the least-loaded worker with room, or put it on the waiting list."""
-        w, load = self._least_loaded()
+        # _least_loaded(), inline: this runs for every child that needs a worker
+        w, load = None, 0.0
+        for filed in self._groups:
+            if filed.size:
+                buckets, low = filed.buckets, filed.lowest
+                while not buckets[low]:
+                    low += 1
+                filed.lowest = low
+                if w is None or low / filed.cap < load:
+                    w, load = buckets[low][-1], low / filed.cap
         if w is None or (load >= 1.0 and not self.over_cap):
             if child.waiting_in is not self:
                 child.waiting_in = self

@@ -21,14 +21,20 @@ from sim.rng import Streams
 CLOSE = "close"
 
 
-def _chooser(options: dict[str, float], uniform: Callable[[], float]) -> Callable[[], str]:
-    """A callable picking one key of ``options`` with the given probabilities."""
+def _chooser(
+    options: dict[str, float], uniforms: tuple[list[float], Callable[[], None]]
+) -> Callable[[], str]:
+    """A callable picking one key of ``options`` with the given probabilities, using
+    ``uniforms`` (a buffer of U(0,1) draws and its refill, from ``Streams.uniform_block``)."""
     keys = [k for k, p in options.items() if p > 0]
     cum = np.cumsum([options[k] for k in keys]).tolist()
     cum[-1] = 1.0 + 1e-12  # guard against rounding
+    buf, refill = uniforms
 
     def choose() -> str:
-        return keys[bisect_right(cum, uniform())]  # the first key whose cum exceeds u
+        if not buf:
+            refill()
+        return keys[bisect_right(cum, buf.pop())]  # the first key whose cum exceeds u
 
     return choose
 
@@ -62,8 +68,8 @@ class CaseSystem:
         self.closed_time_in_system_days = 0.0
         self.open_tw = TimeWeighted()  # open children over time, for time averages
         self._pool_of = {stage: pools[TEAM_OF_STAGE[stage]] for stage in STAGES}
+        self._assessment_pool = self._pool_of["assessment"]
         self._on_stage_end = self._stage_end  # one bound method, not one per event
-        self._ids = 0
         p = cfg.pathway
         self._dists = {
             "assessment": p.assessment.duration,
@@ -75,7 +81,7 @@ class CaseSystem:
         dur_rng = streams["durations"]
         self._duration = {s: self._dists[s].sampler(dur_rng) for s in ("cin", "cp", "lac")}
         self._duration["assessment"] = self._assess_duration
-        u = streams.uniform("transitions")
+        u = streams.uniform_block("transitions")  # shared by every stage's chooser
         self._next = {
             "assessment": _chooser(
                 {("close" if k == "nfa" else k): v for k, v in p.assessment.outcomes.items()}, u
@@ -91,14 +97,14 @@ class CaseSystem:
         self._initial_rng = streams["initial"]
 
     # -- arrivals -------------------------------------------------------------------------
-    def refer(self) -> None:
-        """A new referral: the child starts with an assessment."""
+    def on_referral(self, _event: simpy.Event | None = None) -> None:
+        """A new referral (the callback of its timeout): the child starts with an
+        assessment."""
         self.counters.referrals += 1
-        self._start(self._new_child("assessment"), "assessment", None)
-
-    def on_referral(self, _event: simpy.Event) -> None:
-        """Callback of a scheduled referral's timeout."""
-        self.refer()
+        child = self._new_child("assessment")
+        self.open_by_stage["assessment"] += 1
+        self._assessment_pool.allocate(child)
+        self._begin(child, "assessment")
 
     def seed_initial(self) -> None:
         """Open the children already in the system at the start date."""
@@ -126,10 +132,13 @@ class CaseSystem:
             self.agenda.book(delay, None, self._rerefer)
 
     def _new_child(self, stage: str) -> Child:
-        self._ids += 1
         self.children_in += 1
-        self.open_tw.add(1, self.env.now)
-        return Child(self._ids, stage, self.env.now)
+        now = self.env.now
+        tw = self.open_tw  # TimeWeighted.add(+1, now), inline: once per child
+        tw.area += tw.value * (now - tw.last)
+        tw.last = now
+        tw.value += 1
+        return Child(self.children_in, stage, now)
 
     def _start(self, child: Child, stage: str, remaining: float | None) -> None:
         self._enter(child, stage)
@@ -201,15 +210,18 @@ class CaseSystem:
         self._pool_of[stage].release(child)
         self.children_closed += 1
         now = self.env.now
-        self.open_tw.add(-1, now)
+        tw = self.open_tw  # TimeWeighted.add(-1, now), inline: once per child
+        tw.area += tw.value * (now - tw.last)
+        tw.last = now
+        tw.value -= 1
         self.counters.closures += 1
         self.closed_time_in_system_days += now - child.arrived_day
         if self._rereferral_p > 0 and self._rereferral_u() < self._rereferral_p:
             self.agenda.book(self._rereferral_delay(), None, self._rerefer)
 
-    def _rerefer(self, _event: simpy.Event) -> None:
+    def _rerefer(self, event: simpy.Event) -> None:
         self.counters.rereferrals += 1
-        self.refer()
+        self.on_referral(event)
 
     def _drift_factor(self, child: Child) -> float:
         """Stage-length multiplier when the child's worker (or team) is over target."""

@@ -65,14 +65,24 @@ class Streams:
         )
         return np.random.default_rng(ss)
 
-    def uniform(self, name: str) -> Callable[[], float]:
-        """A callable giving U(0,1) draws from stream ``name``, drawn in blocks for speed."""
+    def uniform_block(self, name: str) -> tuple[list[float], Callable[[], None]]:
+        """U(0,1) draws from stream ``name`` for a hot loop to take with ``buf.pop()``: the
+        buffer, and a function that refills it (call it when the buffer is empty)."""
         gen = self._gens[name]
         buf: list[float] = []
 
+        def refill() -> None:
+            buf.extend(gen.random(BLOCK).tolist())
+
+        return buf, refill
+
+    def uniform(self, name: str) -> Callable[[], float]:
+        """A callable giving U(0,1) draws from stream ``name``, drawn in blocks for speed."""
+        buf, refill = self.uniform_block(name)
+
         def next_value() -> float:
             if not buf:
-                buf.extend(gen.random(BLOCK).tolist())
+                refill()
             return buf.pop()
 
         return next_value
