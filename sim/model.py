@@ -112,14 +112,14 @@ class CouncilModel:
     def run(self) -> pd.DataFrame:
         """Simulate to the horizon; the monthly KPIs, one row per month end (row 0 is the
         position at the start date)."""
-        self.workforce.seed_initial()
-        self.cases.seed_initial()
-        if self.cfg.initial_workforce.tenure == "equilibrium":
-            self.recruitment.seed_pipeline()
-        self.counters.reset()
-        self.recruitment.start()
-        clock = self.env.process(self._clock())
         with _collector_off():
+            self.workforce.seed_initial()
+            self.cases.seed_initial()
+            if self.cfg.initial_workforce.tenure == "equilibrium":
+                self.recruitment.seed_pipeline()
+            self.counters.reset()
+            self.recruitment.start()
+            clock = self.env.process(self._clock())
             self.env.run(until=clock)
         frame = pd.DataFrame(self.monitor.rows)
         frame["date"] = pd.to_datetime(frame["date"])
