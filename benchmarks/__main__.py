@@ -108,6 +108,26 @@ def england(months: int) -> dict:
     )
 
 
+def england_by_council(months: int, jobs: int) -> dict:
+    """One replication of England as 150 councils side by side (one task per council)."""
+    return _child(
+        "import json, tempfile, time\n"
+        "from sim.experiment import run_experiment\n"
+        "from sim.experiment_config import load_experiment, validate_experiment\n"
+        "from sim.loading import read_yaml\n"
+        "from pathlib import Path\n"
+        "p = Path('experiments/england_2023_councils.yaml')\n"
+        "d = read_yaml(p)\n"
+        f"d['replications'] = 1; d['scenarios'][0]['overrides'] = {{'horizon_months': {months}}}\n"
+        "d['targets'][0]['date'] = '2023-12-31'; d['targets'][0]['sustain_months'] = 0\n"
+        "exp = validate_experiment(d, str(p), p.resolve().parent)\n"
+        "t = time.perf_counter()\n"
+        "with tempfile.TemporaryDirectory() as tmp:\n"
+        f"    run_experiment(exp, jobs={jobs}, out=tmp + '/e', chunk_size=1)\n"
+        "r = {'seconds': time.perf_counter() - t}\n"
+    )
+
+
 def experiment(reps: int, jobs: int, config: str, out: str | None = None) -> dict:
     """Time an experiment of one scenario (a shipped config) with ``reps`` replications."""
     return _child(
@@ -157,6 +177,14 @@ def main() -> None:
                 f"{e['seconds']:.0f} s, peak {e['peak_mb']:.0f} MB",
             )
         )
+        for jobs in (1, -1):
+            c = england_by_council(args.england_months, jobs)
+            rows.append(
+                (
+                    f"England as 150 councils, {args.england_months} months, --jobs {jobs}",
+                    f"{c['seconds']:.0f} s, peak {c['peak_mb']:.0f} MB",
+                )
+            )
     one = experiment(exp_reps, 1, "cheshire_east_2017")
     allc = experiment(exp_reps, -1, "cheshire_east_2017")
     speedup = one["seconds"] / allc["seconds"]

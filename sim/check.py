@@ -9,12 +9,16 @@ from pathlib import Path
 from sim.config import CouncilConfig
 from sim.experiment_config import load_experiment
 from sim.loading import load_config, read_yaml
+from sim.region import council_experiments
 from sim.steady_state import stage_entry_rates
 
-# Measured on the 2-core reference machine (benchmarks/README.md): one Manchester
-# replication, about 36,000 assessments and 5,000 children open at the start, ~1.0 s.
-SECONDS_PER_STAGE_ENTRY = 1.8e-5
-SECONDS_PER_WORKER_MONTH = 2.0e-5
+# Fitted to the 2-core reference machine (benchmarks/README.md, 2026-11-26): a 5-year
+# Manchester replication (69,000 stage entries, 5,000 children open) 0.27 s; Cheshire East
+# (39,000, 2,500) 0.15 s; England (6.0 million, 403,000) 62 s. The cost of a stage entry
+# grows with the number of children open (a larger event queue, more cache misses).
+SECONDS_PER_STAGE_ENTRY = 3.7e-6  # with about 5,000 children open
+SIZE_EXPONENT = 0.22
+SECONDS_PER_WORKER_MONTH = 1.2e-6
 
 
 def estimate_seconds(cfg: CouncilConfig) -> float:
@@ -26,11 +30,11 @@ def estimate_seconds(cfg: CouncilConfig) -> float:
         sum(stage_entry_rates(cfg.pathway, d.referrals_per_year, d.rereferral.probability).values())
         * years
     )
-    entries += sum(getattr(cfg.initial_cases, s) for s in ("assessment", "cin", "cp", "lac"))
+    open_children = sum(getattr(cfg.initial_cases, s) for s in ("assessment", "cin", "cp", "lac"))
+    entries += open_children
+    per_entry = SECONDS_PER_STAGE_ENTRY * max(1.0, open_children / 5000) ** SIZE_EXPONENT
     workers = cfg.establishment.fte
-    return (
-        entries * SECONDS_PER_STAGE_ENTRY + workers * cfg.horizon_months * SECONDS_PER_WORKER_MONTH
-    )
+    return entries * per_entry + workers * cfg.horizon_months * SECONDS_PER_WORKER_MONTH
 
 
 def _duration(seconds: float) -> str:
@@ -86,12 +90,23 @@ def describe(path: Path) -> str:
             + (f" and {t.sustain_months} month ends before" if t.sustain_months else "")
         )
     lines.append(f"  scenarios ({len(exp.scenarios)}; the first is the baseline):")
-    total = 0.0
     for sc in exp.scenarios:
         policies = ", ".join(p.key.rstrip("/") for p in sc.policies) or "no policies"
         lines.append(f"    {sc.name}: {sc.description} [{policies}]")
-        total += estimate_seconds(sc.config) * spec.max_replications
     lines += _council_lines(exp.baseline.config)
+    if spec.councils is None:
+        runs = [exp]
+    else:
+        councils = council_experiments(exp)
+        shares = [share for _, share, _ in councils]
+        lines.append(
+            f"  run as {len(councils)} councils side by side (shares {min(shares):.2%} to "
+            f"{max(shares):.2%}), added up into the region"
+        )
+        runs = [c for _, _, c in councils]
+    total = sum(
+        estimate_seconds(sc.config) * spec.max_replications for r in runs for sc in r.scenarios
+    )
     cores = os.cpu_count() or 1
     lines.append(
         f"  estimated time: about {_duration(total)} on one core, "

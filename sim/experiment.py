@@ -88,34 +88,35 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _chunks(exp: ResolvedExperiment, start: int, stop: int, size: int) -> Iterator[tuple]:
+def chunks(exp: ResolvedExperiment, start: int, stop: int, size: int) -> Iterator[tuple]:
     for s in range(len(exp.scenarios)):
         for a in range(start, stop, size):
             yield s, a, min(a + size, stop)
 
 
-def _run_tasks(
-    exp: ResolvedExperiment,
-    tasks: list[tuple],
+def run_tasks(
+    tasks: list[tuple[ResolvedExperiment, tuple]],
     jobs: int,
     backend: str,
     scheduler: str | None,
     sink: Any,
     progress: Any,
 ) -> None:
-    """Run chunk tasks, handing each result to ``sink`` as soon as it finishes."""
+    """Run chunk tasks ``(experiment, (scenario, start, stop))``, handing each result to
+    ``sink(index_in_tasks, chunk)`` as soon as it finishes."""
     if not tasks:
         return
     if jobs == 1 and backend == "loky":
-        for t in tasks:
-            sink(t, run_chunk(exp, *t))
+        for i, (exp, t) in enumerate(tasks):
+            sink(i, run_chunk(exp, *t))
             progress.update(t[2] - t[1])
         return
     with _backend(backend, jobs, scheduler):
         parallel = Parallel(n_jobs=jobs, return_as="generator_unordered")
-        for task, chunk in parallel(delayed(_task)(exp, t) for t in tasks):
-            sink(task, chunk)
-            progress.update(task[2] - task[1])
+        for i, chunk in parallel(delayed(_task)(i, exp, t) for i, (exp, t) in enumerate(tasks)):
+            sink(i, chunk)
+            t = tasks[i][1]
+            progress.update(t[2] - t[1])
 
 
 @contextmanager
@@ -154,8 +155,26 @@ def _backend(backend: str, jobs: int, scheduler: str | None) -> Iterator[None]:
         yield
 
 
-def _task(exp: ResolvedExperiment, task: tuple) -> tuple[tuple, ChunkResult]:
-    return task, run_chunk(exp, *task)
+def _task(i: int, exp: ResolvedExperiment, task: tuple) -> tuple[int, ChunkResult]:
+    return i, run_chunk(exp, *task)
+
+
+def make_manifest(exp: ResolvedExperiment, command: str) -> dict[str, Any]:
+    """What a results folder records about its run (updated as the run goes)."""
+    return {
+        "experiment": exp.spec.name,
+        "experiment_file": exp.source,
+        "experiment_hash": exp.hash(),
+        "config_hashes": {s.name: config_hash(s.config) for s in exp.scenarios},
+        "root_seed": exp.spec.root_seed,
+        "scenarios": [s.name for s in exp.scenarios],
+        "baseline": exp.baseline.name,
+        "versions": _versions(),
+        "command": command,
+        "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "status": "running",
+        "resolved": exp.to_plain(),
+    }
 
 
 def run_experiment(
@@ -183,22 +202,15 @@ def run_experiment(
         if isinstance(experiment, ResolvedExperiment)
         else load_experiment(experiment, replications, root_seed)
     )
-    started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    manifest = {
-        "experiment": exp.spec.name,
-        "experiment_file": exp.source,
-        "experiment_hash": exp.hash(),
-        "config_hashes": {s.name: config_hash(s.config) for s in exp.scenarios},
-        "root_seed": exp.spec.root_seed,
-        "scenarios": [s.name for s in exp.scenarios],
-        "baseline": exp.baseline.name,
-        "versions": _versions(),
-        "command": command or " ".join(sys.argv),
-        "started": started,
-        "status": "running",
-        "resolved": exp.to_plain(),
-    }
+    manifest = make_manifest(exp, command or " ".join(sys.argv))
+    if exp.spec.councils is not None and out is None:
+        raise ExperimentError(f"{exp.source}: a run by councils writes to a folder: give --out")
     folder = _prepare_folder(out, exp, resume, force, manifest) if out is not None else None
+    if exp.spec.councils is not None:
+        from sim.region import run_region
+
+        assert folder is not None
+        return run_region(exp, folder, manifest, jobs, chunk_size, backend, scheduler, progress)
     memory: dict[str, ChunkResult] = {}
 
     def sink(task: tuple, chunk: ChunkResult) -> None:
@@ -216,7 +228,7 @@ def run_experiment(
     try:
         while n < exp.spec.max_replications:
             stop = min(n + batch, exp.spec.max_replications)
-            tasks = list(_chunks(exp, n, stop, chunk_size))
+            tasks = list(chunks(exp, n, stop, chunk_size))
             names = [ResultsFolder.part_name(*t) for t in tasks]
             todo = [
                 t
@@ -224,7 +236,14 @@ def run_experiment(
                 if folder is None or not folder.has_part(nm)
             ]
             bar.update(sum(t[2] - t[1] for t in tasks) - sum(t[2] - t[1] for t in todo))
-            _run_tasks(exp, todo, jobs, backend, scheduler, sink, bar)
+            run_tasks(
+                [(exp, t) for t in todo],
+                jobs,
+                backend,
+                scheduler,
+                lambda i, chunk, todo=todo: sink(todo[i], chunk),
+                bar,
+            )
             done_names.extend(names)
             n = stop
             if exp.spec.precision is not None:
@@ -235,7 +254,7 @@ def run_experiment(
                     break
     finally:
         bar.close()
-    return _finish(exp, folder, memory, done_names, manifest, n)
+    return finish(exp, folder, memory, done_names, manifest, n)
 
 
 def _rows(folder: ResultsFolder | None, memory: dict, names: list[str]) -> pd.DataFrame:
@@ -277,7 +296,7 @@ def _prepare_folder(
     return folder
 
 
-def _finish(
+def finish(
     exp: ResolvedExperiment,
     folder: ResultsFolder | None,
     memory: dict,

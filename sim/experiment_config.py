@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from sim.config import CouncilConfig, Strict
+from sim.councils import Councils
 from sim.loading import (
     ConfigError,
     deep_merge,
@@ -81,11 +82,15 @@ class Experiment(Strict):
     targets: list[TargetSpec] = Field(min_length=1)
     scenarios: list[Scenario] = Field(min_length=1)
     assumptions: list[str] = Field(default_factory=list)
+    councils: Councils | None = None
+    """Run the region ``base`` describes as these councils side by side (sim.region)."""
 
     @model_validator(mode="after")
     def _check(self) -> Experiment:
         if (self.replications is None) == (self.precision is None):
             raise ValueError("give exactly one of replications and precision")
+        if self.councils is not None and self.precision is not None:
+            raise ValueError("a run by councils takes a fixed number: give replications")
         for what, names in (
             ("scenario", [s.name for s in self.scenarios]),
             ("target", [t.name for t in self.targets]),

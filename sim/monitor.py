@@ -35,6 +35,14 @@ COLUMNS: tuple[str, ...] = (
     "avg_caseload_asye",
     "share_workers_over_target",
     "max_worker_load",
+    # The numerators and denominators of the three ratios above, so that councils' series
+    # can be added up into a region's (sim.region) with its ratios exact.
+    "caseload_children",
+    "caseload_fte",
+    "asye_caseload_children",
+    "asye_caseload_fte",
+    "case_holders",
+    "case_holders_over_target",
     "joiners",
     "leavers",
     "hires",
@@ -171,6 +179,12 @@ class Monitor:
             "avg_caseload_asye": _ratio(held_a, fte_a),
             "share_workers_over_target": _ratio(over, holders),
             "max_worker_load": max_load,
+            "caseload_children": held_q,
+            "caseload_fte": fte_q,
+            "asye_caseload_children": held_a,
+            "asye_caseload_fte": fte_a,
+            "case_holders": holders,
+            "case_holders_over_target": over,
         }
 
     def _costs(self, now: float, period_days: float) -> dict[str, Any]:

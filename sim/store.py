@@ -26,10 +26,12 @@ OUTPUTS = (
     "scenarios.csv",
     "manifest.json",
     "failures.csv",
+    "councils.csv",
 )
+COUNCILS = "councils"  # a run by councils: one results folder per council in here
 
 
-def _parquet_bytes(frame: pd.DataFrame) -> bytes:
+def parquet_bytes(frame: pd.DataFrame) -> bytes:
     buf = io.BytesIO()
     frame.to_parquet(buf, index=False)
     return buf.getvalue()
@@ -49,6 +51,7 @@ class ResultsFolder:
     def clear(self) -> None:
         """Remove what an earlier run of csc-sim wrote here (nothing else)."""
         shutil.rmtree(self.parts, ignore_errors=True)
+        shutil.rmtree(self.root / COUNCILS, ignore_errors=True)
         for name in OUTPUTS:
             (self.root / name).unlink(missing_ok=True)
 
@@ -81,9 +84,9 @@ class ResultsFolder:
             write_json(self.failures_path(name), failures)
         else:
             self.failures_path(name).unlink(missing_ok=True)
-        blob = _parquet_bytes(series)
+        blob = parquet_bytes(series)
         write_atomic(self.parts / f"{name}.series.parquet", lambda fh: fh.write(blob))
-        blob = _parquet_bytes(rows)
+        blob = parquet_bytes(rows)
         write_atomic(self.parts / f"{name}.rows.parquet", lambda fh: fh.write(blob))
 
     def read_failures(self, names: Iterable[str]) -> list[dict[str, Any]]:
@@ -100,7 +103,7 @@ class ResultsFolder:
 
     # -- final files ----------------------------------------------------------------------
     def write_replications(self, reps: pd.DataFrame) -> None:
-        blob = _parquet_bytes(reps)
+        blob = parquet_bytes(reps)
         write_atomic(self.root / "replications.parquet", lambda fh: fh.write(blob))
         write_csv(self.root / "replications.csv", reps)
 
