@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections import deque
 
+import numpy as np
 import simpy
 
 from sim.calendar import DAYS_PER_MONTH, DAYS_PER_YEAR, Calendar
@@ -46,9 +48,10 @@ class Referrals:
     """Arrivals: each month, a Poisson number of referrals at the month's rate, at uniform
     times (an exact draw of a Poisson process whose rate is constant within the month).
 
-    The month's referrals are scheduled together as timeouts with a callback, which is
-    cheaper than a process resuming once per referral; the model's clock calls
-    ``schedule_month`` after the policies have set the month's levers.
+    The model's clock calls ``schedule_month`` after the policies have set the month's
+    levers. The month's arrival times are drawn at once and sorted; each arrival is a
+    timeout whose callback books the next, so SimPy's event queue holds one referral at a
+    time rather than a month's (England: 53,000), and no process resumes per referral.
     """
 
     def __init__(
@@ -64,12 +67,25 @@ class Referrals:
         self.levers = levers
         self._rng = streams["demand"]
         self._arrive = cases.on_referral
+        self._due: deque[float] = deque()  # arrival days not yet booked, in order
+        self._booked = False  # an arrival is in SimPy's queue
 
     def schedule_month(self, start: float, end: float) -> None:
         """Draw and schedule the referrals arriving in days [start, end)."""
         length = end - start
         lam = self.rate.per_day((start + end) / 2) * self.levers.referral_multiplier * length
         n = int(self._rng.poisson(lam)) if lam > 0 and math.isfinite(lam) else 0
-        timeout, arrive, now = self.env.timeout, self._arrive, self.env.now
-        for t in (start + self._rng.random(n) * length).tolist():
-            timeout(t - now).callbacks.append(arrive)
+        self._due.extend(np.sort(start + self._rng.random(n) * length).tolist())
+        if not self._booked:
+            self._book_next()
+
+    def _book_next(self) -> None:
+        if self._due:
+            self.env.timeout(self._due.popleft() - self.env.now).callbacks.append(self._on_arrival)
+            self._booked = True
+        else:
+            self._booked = False
+
+    def _on_arrival(self, event: simpy.Event) -> None:
+        self._book_next()
+        self._arrive(event)

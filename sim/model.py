@@ -109,18 +109,22 @@ class CouncilModel:
             f"{self.cases.children_closed}"
         )
 
+    def simulate(self) -> None:
+        """Seed the start position and run the events to the horizon (the monthly rows
+        accumulate in ``self.monitor.rows``)."""
+        self.workforce.seed_initial()
+        self.cases.seed_initial()
+        if self.cfg.initial_workforce.tenure == "equilibrium":
+            self.recruitment.seed_pipeline()
+        self.counters.reset()
+        self.recruitment.start()
+        self.env.run(until=self.env.process(self._clock()))
+
     def run(self) -> pd.DataFrame:
         """Simulate to the horizon; the monthly KPIs, one row per month end (row 0 is the
         position at the start date)."""
         with _collector_off():
-            self.workforce.seed_initial()
-            self.cases.seed_initial()
-            if self.cfg.initial_workforce.tenure == "equilibrium":
-                self.recruitment.seed_pipeline()
-            self.counters.reset()
-            self.recruitment.start()
-            clock = self.env.process(self._clock())
-            self.env.run(until=clock)
+            self.simulate()
         frame = pd.DataFrame(self.monitor.rows)
         frame["date"] = pd.to_datetime(frame["date"])
         return frame

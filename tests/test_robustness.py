@@ -233,7 +233,15 @@ def test_a_hundred_scenarios(tmp_path):
 def test_validate_quick_prints_a_passing_table(capsys):
     assert main(["validate", "--quick"]) == 0
     out = capsys.readouterr().out
-    for name in ("M/G/inf", "Little's law", "Erlang C", "workforce stock", "ASYE",
-                 "conservation", "same seed", "serial == parallel"):
+    for name in (
+        "M/G/inf",
+        "Little's law",
+        "Erlang C",
+        "workforce stock",
+        "ASYE",
+        "conservation",
+        "same seed",
+        "serial == parallel",
+    ):
         assert name in out
     assert "0 failed" in out

@@ -26,7 +26,8 @@ def test_shipped_experiment_runs_end_to_end(path: Path, tmp_path: Path, capsys):
     exp = load_experiment(path)
     assert exp.spec.assumptions, "a shipped experiment states its assumptions"
     out = tmp_path / "out"
-    code = main(["experiment", str(path), "--replications", "2", "--out", str(out), "--quiet"])
+    args = ["experiment", str(path), "--replications", "2", "--jobs", "-1", "--quiet"]
+    code = main([*args, "--out", str(out)])
     assert code == 0
     table = pd.read_csv(out / "scenarios.csv")
     assert list(table["scenario"].unique()) == [s.name for s in exp.scenarios]
