@@ -140,7 +140,7 @@ def cmd_experiment(args: argparse.Namespace) -> int:
         )
     except KeyboardInterrupt:
         print(
-            f"\ninterrupted: finished replications are kept in {args.out}/parts.\n"
+            f"\ninterrupted: finished replications are kept in {args.out} (parts/).\n"
             f"Resume with: {resume_hint}",
             file=sys.stderr,
         )
@@ -151,19 +151,21 @@ def cmd_experiment(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(
             f"error: could not write results ({exc.strerror or exc}); finished "
-            f"replications are kept in {args.out}/parts. Free space, then: {resume_hint}",
+            f"replications are kept in {args.out} (parts/). Free space, then: {resume_hint}",
             file=sys.stderr,
         )
         return EXIT_FAIL
     m = result.manifest
+    councils = f" in each of {len(m['councils'])} councils" if "councils" in m else ""
     print(
         f"{m['experiment']}: {len(m['scenarios'])} scenarios x {m['replications']} "
-        f"replications, root seed {m['root_seed']}"
+        f"replications{councils}, root seed {m['root_seed']}"
     )
     _print_scenarios(result.scenarios)
     print(
         f"\nwrote {args.out}/: replications.parquet (.csv), timeseries.parquet, "
         "scenarios.csv, manifest.json"
+        + (", councils.csv and councils/ (one results folder each)" if councils else "")
     )
     if args.report:
         return cmd_report(argparse.Namespace(folder=args.out, no_slides=False))

@@ -45,10 +45,16 @@ class ExperimentIncomplete(Exception):
         self.failures = failures
         lines = [
             f"{len(failures)} replication(s) failed; the others are kept"
-            + (f" in {folder}/parts" if folder else "")
-            + ". To reproduce one alone:"
+            + (f" in {folder} (parts/)" if folder else "")
+            + (". To reproduce one alone:" if "council" not in failures[0] else ":")
         ]
         for f in failures[:5]:
+            if "council" in f:  # a run by councils: the council's own folder has the part
+                lines.append(
+                    f"  council {f['council']}, scenario {f['scenario']}, replication "
+                    f"{f['replication']}, root seed {f['root_seed']}: {f['error']}"
+                )
+                continue
             lines.append(
                 f"  scenario {f['scenario']}, replication {f['replication']}, root seed "
                 f"{f['root_seed']}: {f['error']}\n    csc-sim run {exp.source} --scenario "

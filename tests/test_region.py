@@ -193,3 +193,26 @@ def test_bad_councils_block_is_refused(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "councils" in err and "exactly one of shares and count" in err
     assert not (tmp_path / "o").exists()
+
+
+def test_resume_finishes_an_interrupted_region(region, tmp_path):
+    """A region stopped part-way keeps its finished chunks; --resume runs only the rest and
+    ends with the same files."""
+    import shutil
+
+    tmp, out = region
+    cut = tmp_path / "cut"
+    shutil.copytree(out, cut)
+    for name in ("timeseries.parquet", "replications.parquet", "scenarios.csv", "councils.csv"):
+        (cut / name).unlink()
+    gone = sorted((cut / "councils" / "south" / "parts").glob("001-*"))  # campaign's chunk
+    assert gone
+    for p in gone:
+        p.unlink()
+    shutil.rmtree(cut / "councils" / "middle")
+    kept = cut / "councils" / "north" / "parts" / "000-0000000-0000003.rows.parquet"
+    kept_ns = kept.stat().st_mtime_ns
+    run_experiment(region_file(tmp), jobs=1, out=cut, resume=True)
+    assert kept.stat().st_mtime_ns == kept_ns, "a finished chunk was run again"
+    for name in ("timeseries.parquet", "replications.parquet", "scenarios.csv", "councils.csv"):
+        assert (out / name).read_bytes() == (cut / name).read_bytes(), name
