@@ -67,8 +67,16 @@ def council_experiments(exp: ResolvedExperiment) -> list[tuple[str, float, Resol
     """(name, share, experiment) of every council: the scenarios on the scaled config,
     policies' council-wide totals scaled too."""
     assert exp.spec.councils is not None
+    shares = exp.spec.councils.share_of()
+    folders = [slug(name) for name in shares]
+    clash = sorted({f for f in folders if folders.count(f) > 1})
+    if clash:
+        raise ConfigError(
+            f"{exp.source}: field 'councils.shares': names {clash} would share a results "
+            "folder; rule: council names must differ in their letters, digits, - and _"
+        )
     out = []
-    for name, share in exp.spec.councils.share_of().items():
+    for name, share in shares.items():
         scenarios = []
         for sc in exp.scenarios:
             where = f"{exp.source}: council {name!r} (share {share:.5f}), scenario {sc.name}"
