@@ -211,12 +211,15 @@ def run_experiment(
     manifest = make_manifest(exp, command or " ".join(sys.argv))
     if exp.spec.councils is not None and out is None:
         raise ExperimentError(f"{exp.source}: a run by councils writes to a folder: give --out")
-    folder = _prepare_folder(out, exp, resume, force, manifest) if out is not None else None
     if exp.spec.councils is not None:
-        from sim.region import run_region
+        from sim.region import council_experiments, run_region
 
-        assert folder is not None
-        return run_region(exp, folder, manifest, jobs, chunk_size, backend, scheduler, progress)
+        councils = council_experiments(exp)  # every council validated before any writing
+        folder = _prepare_folder(out, exp, resume, force, manifest)
+        return run_region(
+            exp, councils, folder, manifest, jobs, chunk_size, backend, scheduler, progress
+        )
+    folder = _prepare_folder(out, exp, resume, force, manifest) if out is not None else None
     memory: dict[str, ChunkResult] = {}
 
     def sink(task: tuple, chunk: ChunkResult) -> None:

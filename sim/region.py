@@ -102,6 +102,7 @@ def council_experiments(exp: ResolvedExperiment) -> list[tuple[str, float, Resol
 
 def run_region(
     exp: ResolvedExperiment,
+    councils: list[tuple[str, float, ResolvedExperiment]],
     folder: ResultsFolder,
     manifest: dict[str, Any],
     jobs: int,
@@ -110,8 +111,9 @@ def run_region(
     scheduler: str | None,
     progress: bool,
 ) -> Any:
-    """Run every council into ``folder`` (already prepared by ``run_experiment``) and
-    write the region's files; returns the ``ExperimentResult`` of the region."""
+    """Run every council (from ``council_experiments``) into ``folder`` (already prepared
+    by ``run_experiment``) and write the region's files; returns the region's
+    ``ExperimentResult``."""
     from sim.experiment import (
         ExperimentIncomplete,
         ExperimentResult,
@@ -121,7 +123,6 @@ def run_region(
         run_tasks,
     )
 
-    councils = council_experiments(exp)
     n = exp.spec.max_replications
     folders = {name: ResultsFolder(folder.root / COUNCILS / slug(name)) for name, *_ in councils}
     tasks, names = [], []

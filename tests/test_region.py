@@ -216,3 +216,11 @@ def test_resume_finishes_an_interrupted_region(region, tmp_path):
     assert kept.stat().st_mtime_ns == kept_ns, "a finished chunk was run again"
     for name in ("timeseries.parquet", "replications.parquet", "scenarios.csv", "councils.csv"):
         assert (out / name).read_bytes() == (cut / name).read_bytes(), name
+
+
+def test_council_names_that_share_a_folder_are_refused(tmp_path, capsys):
+    path = region_file(tmp_path, {"St. Helens": 1.0, "St  Helens": 2.0})
+    assert main(["experiment", str(path), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "councils.shares" in err and "St_Helens" in err
+    assert not (tmp_path / "o").exists()
