@@ -8,8 +8,8 @@ scan of the team or a heap push per change. Within a bucket, the worker placed t
 is taken first.
 
 Allocation runs on every referral, stage change and closure, so the hot paths
-(``_give``, ``release``) move a worker between buckets inline rather than through
-``touch``, which handles every other change.
+(``_give``, ``release``) move a worker to the neighbouring bucket in one call
+(``_Buckets.move``) rather than through ``touch``, which handles every other change.
 """
 
 from __future__ import annotations
@@ -42,6 +42,23 @@ class _Buckets:
         self.size += 1
         if count < self.lowest:
             self.lowest = count
+
+    def move(self, w: Worker, count: int, new: int) -> None:
+        """Move ``w`` from bucket ``count`` to bucket ``new``: ``remove`` then ``add`` in one
+        call, for the hot paths (a worker taking or giving up one child)."""
+        buckets = self.buckets
+        bucket = buckets[count]
+        last = bucket.pop()
+        if last is not w:
+            bucket[w.pos] = last
+            last.pos = w.pos
+        if new == len(buckets):
+            buckets.append([])
+        bucket = buckets[new]
+        w.pos = len(bucket)
+        bucket.append(w)
+        if new < self.lowest:
+            self.lowest = new
 
     def remove(self, w: Worker, count: int) -> None:
         bucket = self.buckets[count]
@@ -78,7 +95,7 @@ class TeamPool:
             self.held_available -= w.filed_count
             self.target_available -= w.filed_target
             w.filed_in = None
-        if w.in_post and not w.on_notice and not w.absent:
+        if w.available:
             count = len(w.children)
             buckets = self._by_cap.get(w.cap)
             if buckets is None:
@@ -128,16 +145,7 @@ class TeamPool:
     # -- children -------------------------------------------------------------------------
     def allocate(self, child: Child) -> None:
         """Give ``child`` to the least-loaded worker with room, or put it on the waiting list."""
-        # _least_loaded(), inline: this runs for every child that needs a worker
-        w, load = None, 0.0
-        for filed in self._groups:
-            if filed.size:
-                buckets, low = filed.buckets, filed.lowest
-                while not buckets[low]:
-                    low += 1
-                filed.lowest = low
-                if w is None or low / filed.cap < load:
-                    w, load = buckets[low][-1], low / filed.cap
+        w, load = self._least_loaded()
         if w is None or (load >= 1.0 and not self.over_cap):
             if child.waiting_in is not self:
                 child.waiting_in = self
@@ -153,17 +161,9 @@ class TeamPool:
             self.n_waiting -= 1
         child.worker = w
         w.children[child] = None
-        # As touch(w) would, but cheaper: w is the last of its bucket; move it one up.
-        buckets = w.filed_in.buckets  # type: ignore[attr-defined]
-        count = w.filed_count
-        buckets[count].pop()
-        count += 1
-        if count == len(buckets):
-            buckets.append([])
-        bucket = buckets[count]
-        w.pos = len(bucket)
-        bucket.append(w)
-        w.filed_count = count
+        # As touch(w) would, but cheaper: only the count changed
+        w.filed_in.move(w, w.filed_count, w.filed_count + 1)  # type: ignore[attr-defined]
+        w.filed_count += 1
         self.held_available += 1
         if child.had_worker:
             self.counters.sw_changes += 1
@@ -179,21 +179,9 @@ class TeamPool:
             child.worker = None
             filed = w.filed_in
             if filed is not None:
-                # As touch(w) would, but cheaper: move w one bucket down (swap-remove).
-                buckets = filed.buckets  # type: ignore[attr-defined]
-                count = w.filed_count
-                bucket = buckets[count]
-                last = bucket.pop()
-                if last is not w:
-                    bucket[w.pos] = last
-                    last.pos = w.pos
-                count -= 1
-                bucket = buckets[count]
-                w.pos = len(bucket)
-                bucket.append(w)
-                if count < filed.lowest:  # type: ignore[attr-defined]
-                    filed.lowest = count  # type: ignore[attr-defined]
-                w.filed_count = count
+                # As touch(w) would, but cheaper: only the count changed
+                filed.move(w, w.filed_count, w.filed_count - 1)  # type: ignore[attr-defined]
+                w.filed_count -= 1
                 self.held_available -= 1
                 if self.n_waiting:
                     self.drain()

@@ -68,7 +68,6 @@ class CaseSystem:
         self.closed_time_in_system_days = 0.0
         self.open_tw = TimeWeighted()  # open children over time, for time averages
         self._pool_of = {stage: pools[TEAM_OF_STAGE[stage]] for stage in STAGES}
-        self._assessment_pool = self._pool_of["assessment"]
         self._on_stage_end = self._stage_end  # one bound method, not one per event
         p = cfg.pathway
         self._dists = {
@@ -101,10 +100,7 @@ class CaseSystem:
         """A new referral (the callback of its timeout): the child starts with an
         assessment."""
         self.counters.referrals += 1
-        child = self._new_child("assessment")
-        self.open_by_stage["assessment"] += 1
-        self._assessment_pool.allocate(child)
-        self._begin(child, "assessment")
+        self._start(self._new_child("assessment"), "assessment", None)
 
     def seed_initial(self) -> None:
         """Open the children already in the system at the start date."""
@@ -134,10 +130,7 @@ class CaseSystem:
     def _new_child(self, stage: str) -> Child:
         self.children_in += 1
         now = self.env.now
-        tw = self.open_tw  # TimeWeighted.add(+1, now), inline: once per child
-        tw.area += tw.value * (now - tw.last)
-        tw.last = now
-        tw.value += 1
+        self.open_tw.add(1, now)
         return Child(self.children_in, stage, now)
 
     def _start(self, child: Child, stage: str, remaining: float | None) -> None:
@@ -210,10 +203,7 @@ class CaseSystem:
         self._pool_of[stage].release(child)
         self.children_closed += 1
         now = self.env.now
-        tw = self.open_tw  # TimeWeighted.add(-1, now), inline: once per child
-        tw.area += tw.value * (now - tw.last)
-        tw.last = now
-        tw.value -= 1
+        self.open_tw.add(-1, now)
         self.counters.closures += 1
         self.closed_time_in_system_days += now - child.arrived_day
         if self._rereferral_p > 0 and self._rereferral_u() < self._rereferral_p:

@@ -82,13 +82,17 @@ def slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_\-]+", "_", name).strip("_") or "council"
 
 
+def _scaled(value: float, share: float) -> float:
+    """``value`` x ``share``, rounded to a whole number if ``value`` counts whole things."""
+    return round(value * share) if isinstance(value, int) else value * share
+
+
 def scale_config(cfg: CouncilConfig, share: float, name: str) -> CouncilConfig:
     """``cfg`` scaled to a council holding ``share`` of it: counts rounded to whole
     children and workers, everything intensive unchanged."""
     data = cfg.model_dump(mode="python")
     for section, key in EXTENSIVE_FIELDS:
-        value = data[section][key]
-        data[section][key] = round(value * share) if isinstance(value, int) else value * share
+        data[section][key] = _scaled(data[section][key], share)
     for section, key in EXTENSIVE_SCHEDULES:
         for step in data[section][key]:
             step["fte"] *= share
@@ -104,7 +108,7 @@ def scale_policy_data(policy: dict[str, Any], share: float) -> dict[str, Any]:
             out = {}
             for k, v in x.items():
                 if k in EXTENSIVE_POLICY_KEYS and isinstance(v, int | float):
-                    out[k] = round(v * share) if isinstance(v, int) else v * share
+                    out[k] = _scaled(v, share)
                 else:
                     out[k] = walk(v)
             return out
