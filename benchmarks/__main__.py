@@ -24,6 +24,8 @@ from pathlib import Path
 import numpy as np
 import simpy
 
+from sim import core
+from sim.core import PURE_ENV
 from sim.loading import load_config
 from sim.model import CouncilModel
 
@@ -79,16 +81,19 @@ def simpy_queue_events_per_second(pending: int = 1_000, n: int = 300_000) -> flo
     return (n + pending) / (time.perf_counter() - t0)
 
 
-def replication_seconds(name: str, reps: int) -> tuple[float, float]:
-    """Median seconds per replication of a shipped config, and SimPy events per second.
+def replication_seconds(name: str, reps: int) -> tuple[float, float, float]:
+    """Median seconds per replication of a shipped config, SimPy events per second, and
+    the bare SimPy loop's events per second measured between the replications (median),
+    so that both see the same machine.
 
     The timed runs are plain models; the events of each seed are counted in a separate,
     untimed run of the same seed (a run is deterministic), so counting adds no overhead
     to the time."""
     cfg = load_config(ROOT / "configs" / f"{name}.yaml")
     CouncilModel(cfg, 0).run()  # warm-up
-    times, events = [], []
+    times, events, bare = [], [], []
     for seed in range(1, reps + 1):
+        bare.append(bare_simpy_events_per_second(100_000))
         model = CouncilModel(cfg, seed)
         t0 = time.perf_counter()
         model.run()
@@ -96,7 +101,7 @@ def replication_seconds(name: str, reps: int) -> tuple[float, float]:
         counted = CountingModel(cfg, seed)
         counted.run()
         events.append(counted.events)
-    return statistics.median(times), sum(events) / sum(times)
+    return statistics.median(times), sum(events) / sum(times), statistics.median(bare)
 
 
 PEAK = (
@@ -106,15 +111,17 @@ PEAK = (
 )
 
 
-def _child(code: str) -> dict:
-    """Run ``code`` in a fresh interpreter; the JSON it prints, with ``peak_mb``: the peak
-    resident memory of that interpreter or of any worker process it started."""
+def _child(code: str, env: dict[str, str] | None = None) -> dict:
+    """Run ``code`` in a fresh interpreter (with ``env`` added to the environment); the
+    JSON it prints, with ``peak_mb``: the peak resident memory of that interpreter or of
+    any worker process it started."""
     out = subprocess.run(
         [sys.executable, "-c", code + PEAK + "print(json.dumps({**r, 'peak_mb': peak}))\n"],
         capture_output=True,
         text=True,
         check=True,
         cwd=ROOT,
+        env={**os.environ, **(env or {})},
     ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -149,6 +156,17 @@ def england_by_council(months: int, jobs: int) -> dict:
     )
 
 
+def manchester_from_source(reps: int) -> dict:
+    """Manchester's seconds per replication and cost per event (against the bare loop)
+    with the core run from its Python source instead of compiled (sim/core.py)."""
+    return _child(
+        "import json\nfrom benchmarks.__main__ import replication_seconds\n"
+        f"sec, rate, bare = replication_seconds('manchester_2016', {reps})\n"
+        "r = {'seconds': sec, 'ratio': bare / rate}\n",
+        env={PURE_ENV: "1"},
+    )
+
+
 def experiment(reps: int, jobs: int, config: str, out: str | None = None) -> dict:
     """Time an experiment of one scenario (a shipped config) with ``reps`` replications."""
     return _child(
@@ -179,19 +197,23 @@ def main() -> None:
     cores = os.cpu_count() or 1
     rows: list[tuple[str, str]] = []
 
-    bare = bare_simpy_events_per_second()
     queued = simpy_queue_events_per_second()
-    sec, rate = replication_seconds("manchester_2016", reps)
+    sec, rate, bare = replication_seconds("manchester_2016", reps)
+    source = manchester_from_source(reps)
     rows += [
-        ("bare SimPy env.timeout loop", f"{bare:,.0f} events/s"),
+        ("bare SimPy env.timeout loop (median)", f"{bare:,.0f} events/s"),
         ("SimPy alone, callbacks, 1,000 events queued", f"{queued:,.0f} events/s"),
         ("Manchester 2016, 5 years: s / replication (median)", f"{sec:.3f} s"),
         ("Manchester: SimPy events / replication", f"{rate * sec:,.0f}"),
         ("Manchester: events / s", f"{rate:,.0f}"),
         ("model cost per event / bare SimPy event", f"{bare / rate:.1f} x"),
         ("  of which SimPy's own at that queue length", f"{bare / queued:.1f} x"),
+        (
+            "Manchester with the core as Python source (CSC_SIM_PURE=1)",
+            f"{source['seconds']:.3f} s, {source['ratio']:.1f} x",
+        ),
     ]
-    sec, _ = replication_seconds("cheshire_east_2017", reps)
+    sec, _, _ = replication_seconds("cheshire_east_2017", reps)
     rows.append(("Cheshire East 2017, 5 years: s / replication", f"{sec:.3f} s"))
     if args.england_months:
         e = england(args.england_months)
@@ -232,7 +254,7 @@ def main() -> None:
     ]
     print(
         f"python {platform.python_version()} on {platform.machine()}, {cores} cores, "
-        f"{time.strftime('%Y-%m-%d')}"
+        f"{time.strftime('%Y-%m-%d')}, core {core.MODE}"
     )
     width = max(len(r[0]) for r in rows)
     for name, value in rows:

@@ -2,10 +2,15 @@
 
 __version__ = "0.1.0"
 
-from sim.experiment import run_experiment
-from sim.load import load_results
-from sim.loading import ConfigError, load_config
-from sim.model import run_one
+# First, before any core module is imported: compiled core or its Python source.
+from sim import core as _core
+
+_core.select()
+
+from sim.experiment import run_experiment  # noqa: E402
+from sim.load import load_results  # noqa: E402
+from sim.loading import ConfigError, load_config  # noqa: E402
+from sim.model import run_one  # noqa: E402
 
 __all__ = [
     "ConfigError",

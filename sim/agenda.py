@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import simpy
 
@@ -71,7 +71,7 @@ class Agenda:
             env.timeout(self._ends[i - 1] - env.now, i).callbacks.append(self._release_cb)
 
     def _on_slice_start(self, event: simpy.Event) -> None:
-        self._release(event.value)
+        self._release(cast(int, event.value))
 
     def _release(self, i: int) -> None:
         env = self.env

@@ -9,7 +9,7 @@ is taken first.
 
 Allocation runs on every referral, stage change and closure, so the hot paths
 (``_give``, ``release``) move a worker to the neighbouring bucket in one call
-(``_Buckets.move``) rather than through ``touch``, which handles every other change.
+(``LoadBuckets.move``) rather than through ``touch``, which handles every other change.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from sim.counters import Counters
 from sim.entities import Child, Worker
 
 
-class _Buckets:
+class LoadBuckets:
     """Available workers of one cap, by number of children held. Each bucket is a list
     with swap-remove (every operation O(1)); ties go to the worker last placed there."""
 
@@ -77,8 +77,8 @@ class TeamPool:
         self.over_cap = over_cap
         self.counters = counters  # counts changes of worker
         self.workers: dict[Worker, None] = {}  # insertion-ordered: runs are reproducible
-        self._by_cap: dict[float, _Buckets] = {}
-        self._groups: list[_Buckets] = []  # the same, in order of first use: reproducible
+        self._by_cap: dict[float, LoadBuckets] = {}
+        self._groups: list[LoadBuckets] = []  # the same, in order of first use: reproducible
         self._waiting: deque[Child] = deque()
         self.n_waiting = 0
         self.held_available = 0  # children held by available workers
@@ -91,7 +91,7 @@ class TeamPool:
         """Record that ``w``'s availability, cap or target changed (or anything else)."""
         filed = w.filed_in
         if filed is not None:
-            filed.remove(w, w.filed_count)  # type: ignore[attr-defined]
+            filed.remove(w, w.filed_count)
             self.held_available -= w.filed_count
             self.target_available -= w.filed_target
             w.filed_in = None
@@ -99,7 +99,7 @@ class TeamPool:
             count = len(w.children)
             buckets = self._by_cap.get(w.cap)
             if buckets is None:
-                buckets = self._by_cap[w.cap] = _Buckets(w.cap)
+                buckets = self._by_cap[w.cap] = LoadBuckets(w.cap)
                 self._groups.append(buckets)
             buckets.add(w, count)
             self.held_available += count
@@ -162,7 +162,9 @@ class TeamPool:
         child.worker = w
         w.children[child] = None
         # As touch(w) would, but cheaper: only the count changed
-        w.filed_in.move(w, w.filed_count, w.filed_count + 1)  # type: ignore[attr-defined]
+        filed = w.filed_in
+        assert filed is not None  # _least_loaded returns only filed (available) workers
+        filed.move(w, w.filed_count, w.filed_count + 1)
         w.filed_count += 1
         self.held_available += 1
         if child.had_worker:
@@ -180,7 +182,7 @@ class TeamPool:
             filed = w.filed_in
             if filed is not None:
                 # As touch(w) would, but cheaper: only the count changed
-                filed.move(w, w.filed_count, w.filed_count - 1)  # type: ignore[attr-defined]
+                filed.move(w, w.filed_count, w.filed_count - 1)
                 w.filed_count -= 1
                 self.held_available -= 1
                 if self.n_waiting:

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable
+from typing import cast
 
 import numpy as np
 import simpy
 
 from sim.agenda import Agenda
+from sim.allocation import TeamPool
 from sim.calendar import DAYS_PER_YEAR, Calendar
 from sim.config import STAGES, TEAM_OF_STAGE, CouncilConfig
 from sim.counters import Counters, TimeWeighted
-from sim.distributions import equilibrium_remaining, pending_within
+from sim.distributions import Duration, equilibrium_remaining, pending_within
 from sim.entities import Child
 from sim.levers import Levers
 from sim.rng import Streams
@@ -47,7 +49,7 @@ class CaseSystem:
         env: simpy.Environment,
         cfg: CouncilConfig,
         streams: Streams,
-        pools: dict,
+        pools: dict[str, TeamPool],
         counters: Counters,
         levers: Levers,
         calendar: Calendar,
@@ -70,7 +72,7 @@ class CaseSystem:
         self._pool_of = {stage: pools[TEAM_OF_STAGE[stage]] for stage in STAGES}
         self._on_stage_end = self._stage_end  # one bound method, not one per event
         p = cfg.pathway
-        self._dists = {
+        self._dists: dict[str, Duration] = {
             "assessment": p.assessment.duration,
             "cin": p.cin.duration,
             "cp": p.cp.duration,
@@ -78,10 +80,12 @@ class CaseSystem:
         }
         self._assess_duration = p.assessment.duration.sampler(streams["assessment"])
         dur_rng = streams["durations"]
-        self._duration = {s: self._dists[s].sampler(dur_rng) for s in ("cin", "cp", "lac")}
+        self._duration: dict[str, Callable[[], float]] = {
+            s: self._dists[s].sampler(dur_rng) for s in ("cin", "cp", "lac")
+        }
         self._duration["assessment"] = self._assess_duration
         u = streams.uniform_block("transitions")  # shared by every stage's chooser
-        self._next = {
+        self._next: dict[str, Callable[[], str]] = {
             "assessment": _chooser(
                 {("close" if k == "nfa" else k): v for k, v in p.assessment.outcomes.items()}, u
             )
@@ -172,7 +176,7 @@ class CaseSystem:
             self._begin(child, child.stage)
 
     def _stage_end(self, event: simpy.Event) -> None:
-        child: Child = event.value
+        child = cast(Child, event.value)
         stage = child.stage
         nxt = self._next[stage]()
         if nxt == CLOSE:

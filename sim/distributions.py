@@ -15,7 +15,8 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-BLOCK = 512  # draws generated per refill
+from sim.rng import block_sampler
+
 MAX_DAYS = 36525.0  # a century: longer durations are typing mistakes, and would overflow
 
 
@@ -32,14 +33,7 @@ class _Dist(BaseModel):
 
     def sampler(self, rng: np.random.Generator) -> Callable[[], float]:
         """A callable returning one draw (days) at a time from pre-drawn blocks."""
-        buf: list[float] = []
-
-        def next_value() -> float:
-            if not buf:
-                buf.extend(self.draw(rng, BLOCK)[::-1].tolist())
-            return buf.pop()
-
-        return next_value
+        return block_sampler(lambda n: self.draw(rng, n))
 
 
 class Fixed(_Dist):

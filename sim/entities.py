@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # allocation imports this module
+    from sim.allocation import LoadBuckets, TeamPool
 
 
 @dataclass(eq=False, slots=True)
@@ -32,7 +36,7 @@ class Worker:
     # Where the team pool files this worker while it is available for new children
     # (internal to allocation): the buckets of its cap, or None when not available; the
     # number of children and the target it was filed with; its index in that bucket.
-    filed_in: object | None = None
+    filed_in: LoadBuckets | None = None
     filed_count: int = 0
     filed_target: float = 0.0
     pos: int = 0
@@ -48,16 +52,33 @@ class Worker:
         return len(self.children) / self.cap
 
 
-@dataclass(eq=False, slots=True)
 class Child:
-    """One child's open episode; ``stage`` is assessment, cin, cp or lac."""
+    """One child's open episode; ``stage`` is assessment, cin, cp or lac.
 
-    id: int
-    stage: str
-    arrived_day: float
-    worker: Worker | None = None
-    waiting_in: object | None = None
-    """The team pool whose waiting list holds this child, if any."""
-    had_worker: bool = False
-    awaiting_worker: bool = False
-    """Waiting for a worker before its stage's clock can start (assessments)."""
+    A plain class rather than a dataclass: one is made per referral, and mypyc compiles a
+    hand-written ``__init__`` (a dataclass's generated one stays interpreted)."""
+
+    __slots__ = (
+        "arrived_day",
+        "awaiting_worker",
+        "had_worker",
+        "id",
+        "stage",
+        "waiting_in",
+        "worker",
+    )
+
+    def __init__(self, id: int, stage: str, arrived_day: float) -> None:
+        self.id = id
+        self.stage = stage
+        self.arrived_day = arrived_day
+        """Day of the referral (days from the start date)."""
+        self.worker: Worker | None = None
+        self.waiting_in: TeamPool | None = None
+        """The team pool whose waiting list holds this child, if any."""
+        self.had_worker = False
+        self.awaiting_worker = False
+        """Waiting for a worker before its stage's clock can start (assessments)."""
+
+    def __repr__(self) -> str:
+        return f"Child(id={self.id}, stage={self.stage!r}, arrived_day={self.arrived_day})"

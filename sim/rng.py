@@ -30,6 +30,7 @@ STREAM_NAMES: tuple[str, ...] = (
 )
 
 BLOCK = 512
+"""Draws made per refill of a buffer: numpy's per-call cost shared over a block."""
 
 
 def replication_seed(root_seed: int, replication: int) -> np.random.SeedSequence:
@@ -86,3 +87,16 @@ class Streams:
             return buf.pop()
 
         return next_value
+
+
+def block_sampler(draw: Callable[[int], np.ndarray]) -> Callable[[], float]:
+    """A callable giving one value of ``draw(n)`` at a time, in the order drawn, from
+    blocks of ``BLOCK`` (a numpy call per value would cost several times more)."""
+    buf: list[float] = []
+
+    def next_value() -> float:
+        if not buf:
+            buf.extend(draw(BLOCK)[::-1].tolist())
+        return buf.pop()
+
+    return next_value

@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Generator
+from typing import cast
 
 import numpy as np
 import simpy
@@ -185,11 +186,13 @@ class Workforce:
                 self.counters.joiners += 1
         if kind == "asye":
             delay = max(0.0, start + self.levers.asye_days - self.env.now)
-            self.env.timeout(delay).callbacks.append(lambda _e, w=w: self._asye_ends(w))
+            self.env.timeout(delay, w).callbacks.append(self._asye_ends)
         self.pools[team].add_worker(w)
         return w
 
-    def _asye_ends(self, w: Worker) -> None:
+    def _asye_ends(self, event: simpy.Event) -> None:
+        """The ASYE year of ``event.value`` (a worker) is over: qualified, or leaves."""
+        w = cast(Worker, event.value)
         if not w.in_post or w.on_notice:
             return
         if self._leave_u() < self.cfg.leaving.asye_end_probability:
