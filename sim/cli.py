@@ -15,10 +15,11 @@ import pandas as pd
 
 from sim import __version__
 from sim.experiment import ExperimentError, ExperimentIncomplete, run_experiment
-from sim.experiment_config import load_experiment
+from sim.experiment_config import ResolvedExperiment, load_experiment
 from sim.io import write_csv, write_json, write_yaml
 from sim.loading import ConfigError, load_config, read_yaml, to_plain
 from sim.model import run_one
+from sim.region import council_experiments
 from sim.rng import replication_seed
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -49,6 +50,10 @@ def _load_run_target(args: argparse.Namespace) -> tuple[Any, Any, tuple, str]:
     path = Path(args.config)
     if "scenarios" in read_yaml(path):
         exp = load_experiment(path, root_seed=args.seed)
+        where = ""
+        if args.council is not None:
+            exp = _council_experiment(exp, args.council)
+            where = f"council {args.council}, "
         names = [s.name for s in exp.scenarios]
         name = args.scenario or exp.baseline.name
         if name not in names:
@@ -60,16 +65,28 @@ def _load_run_target(args: argparse.Namespace) -> tuple[Any, Any, tuple, str]:
             sc.config,
             seed,
             sc.policies,
-            (f"scenario {name}, replication {k} of root seed {exp.spec.root_seed}"),
+            f"{where}scenario {name}, replication {k} of root seed {exp.spec.root_seed}",
         )
-    if args.scenario:
-        raise UsageError(f"--scenario: {path} is a council config, not an experiment")
+    for flag, value in (("--scenario", args.scenario), ("--council", args.council)):
+        if value is not None:
+            raise UsageError(f"{flag}: {path} is a council config, not an experiment")
     seed = 0 if args.seed is None else args.seed
     label = f"seed {seed}"
     if args.replication is not None:
         label += f" replication {args.replication}"
         seed = replication_seed(seed, args.replication)
     return load_config(path), seed, (), label
+
+
+def _council_experiment(exp: ResolvedExperiment, council: str) -> ResolvedExperiment:
+    """One council's experiment (scaled config, its own root seed) from a region's."""
+    if exp.spec.councils is None:
+        raise UsageError(f"--council: {exp.source} has no councils block")
+    found = {name: cexp for name, _share, cexp in council_experiments(exp)}
+    if council not in found:
+        some = ", ".join(list(found)[:3])
+        raise UsageError(f"--council {council!r}: not in {exp.source} (councils: {some}, ...)")
+    return found[council]
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -235,6 +252,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--scenario",
         default=None,
         help="with an experiment file: the scenario to run (default the baseline)",
+    )
+    run.add_argument(
+        "--council",
+        default=None,
+        help="with an experiment file that has councils: the council to run",
     )
     run.add_argument("--out", required=True, help="output folder")
     run.add_argument("--force", action="store_true", help="overwrite a non-empty --out")

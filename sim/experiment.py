@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 import os
 import platform
+import shlex
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +20,7 @@ import pandas as pd
 from joblib import Parallel, delayed, parallel_config
 from tqdm.auto import tqdm
 
-from sim import __version__
+from sim import __version__, core
 from sim.experiment_config import ResolvedExperiment, load_experiment
 from sim.io import write_csv
 from sim.loading import config_hash
@@ -46,19 +47,19 @@ class ExperimentIncomplete(Exception):
         lines = [
             f"{len(failures)} replication(s) failed; the others are kept"
             + (f" in {folder} (parts/)" if folder else "")
-            + (". To reproduce one alone:" if "council" not in failures[0] else ":")
+            + ". To reproduce one alone:"
         ]
         for f in failures[:5]:
-            if "council" in f:  # a run by councils: the council's own folder has the part
-                lines.append(
-                    f"  council {f['council']}, scenario {f['scenario']}, replication "
-                    f"{f['replication']}, root seed {f['root_seed']}: {f['error']}"
-                )
-                continue
+            # In a run by councils, the seed to give is the file's: each council's own
+            # root seed derives from it and the council's name.
+            council = f.get("council")
+            where = "" if council is None else f"council {council}, "
+            seed = f["root_seed"] if council is None else exp.spec.root_seed
+            flag = "" if council is None else f" --council {shlex.quote(council)}"
             lines.append(
-                f"  scenario {f['scenario']}, replication {f['replication']}, root seed "
-                f"{f['root_seed']}: {f['error']}\n    csc-sim run {exp.source} --scenario "
-                f"{f['scenario']} --replication {f['replication']} --seed {f['root_seed']} "
+                f"  {where}scenario {f['scenario']}, replication {f['replication']}, root seed "
+                f"{f['root_seed']}: {f['error']}\n    csc-sim run {exp.source}{flag} --scenario "
+                f"{shlex.quote(f['scenario'])} --replication {f['replication']} --seed {seed} "
                 "--out /tmp/replication"
             )
         if len(failures) > 5:
@@ -84,8 +85,17 @@ class ExperimentResult:
     log: list[str] = field(default_factory=list)
 
 
+def progress_bar(total: int, desc: str, enabled: bool) -> tqdm:
+    """A bar of replications done, on stderr or in a notebook. Written to a log file (a CI
+    job's, a cluster's) it is redrawn at most every 30 s rather than many times a second,
+    so that the log stays readable."""
+    to_log = not sys.stderr.isatty() and "ipykernel" not in sys.modules
+    redraw_s = 30.0 if to_log else 0.1
+    return tqdm(total=total, unit="rep", desc=desc, disable=not enabled, mininterval=redraw_s)
+
+
 def _versions() -> dict[str, str]:
-    out = {"python": platform.python_version(), "csc-sim": __version__}
+    out = {"python": platform.python_version(), "csc-sim": __version__, "core": core.MODE}
     for pkg in ("simpy", "numpy", "pandas", "pyarrow", "joblib", "pydantic"):
         try:
             out[pkg] = metadata.version(pkg)
@@ -231,7 +241,7 @@ def run_experiment(
 
     done_names: list[str] = []
     total = exp.spec.max_replications * len(exp.scenarios)
-    bar = tqdm(total=total, unit="rep", disable=not progress, desc=exp.spec.name)
+    bar = progress_bar(total, exp.spec.name, progress)
     batch = exp.spec.precision.batch if exp.spec.precision else exp.spec.max_replications
     n = 0
     try:

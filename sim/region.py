@@ -25,7 +25,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from pydantic import TypeAdapter, ValidationError
-from tqdm.auto import tqdm
 
 from sim.councils import scale_config, scale_policy_data, slug
 from sim.experiment_config import ResolvedExperiment, ResolvedScenario
@@ -120,6 +119,7 @@ def run_region(
         chunks,
         finish,
         make_manifest,
+        progress_bar,
         run_tasks,
     )
 
@@ -149,7 +149,7 @@ def run_region(
             ResultsFolder.part_name(*t), chunk.rows, chunk.series, chunk.failures
         )
 
-    with tqdm(total=total, unit="rep", disable=not progress, desc=exp.spec.name) as bar:
+    with progress_bar(total, exp.spec.name, progress) as bar:
         bar.update(total - sum(t[2] - t[1] for _c, t, _n in tasks))
         run_tasks([(c, t) for c, t, _n in tasks], jobs, backend, scheduler, sink, bar)
 

@@ -224,3 +224,53 @@ def test_council_names_that_share_a_folder_are_refused(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "councils.shares" in err and "St_Helens" in err
     assert not (tmp_path / "o").exists()
+
+
+def test_a_failing_council_replication_comes_with_a_command_that_reruns_it(
+    region, tmp_path, monkeypatch, capsys
+):
+    """The report of a failed council replication gives a `csc-sim run` line; run, it
+    gives that council's replication exactly as the region run makes it."""
+    import shlex
+
+    from sim import replication as replication_module
+
+    _tmp, out = region
+    real = replication_module.run_one
+
+    def flaky(cfg, seed, policies=()):
+        if cfg.name.endswith(": middle") and seed.spawn_key == (2,) and policies:
+            raise ZeroDivisionError("boom")
+        return real(cfg, seed, policies)
+
+    monkeypatch.setattr(replication_module, "run_one", flaky)
+    path = region_file(tmp_path)
+    code = main(["experiment", str(path), "--out", str(tmp_path / "o"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 3, err
+    assert "council middle, scenario campaign, replication 2" in err
+    command = next(x.strip() for x in err.splitlines() if x.strip().startswith("csc-sim run"))
+    assert "--council middle --scenario campaign --replication 2 --seed 11" in command
+    monkeypatch.setattr(replication_module, "run_one", real)
+
+    args = shlex.split(command)[1:]
+    args[args.index("--out") + 1] = str(tmp_path / "alone")
+    assert main(args) == 0
+    alone = pd.read_csv(tmp_path / "alone" / "timeseries.csv")
+    region_run = council_series(out, "middle")
+    expected = region_run[
+        (region_run["scenario"] == "campaign") & (region_run["replication"] == 2)
+    ].reset_index(drop=True)
+    assert len(alone) == len(expected) == 13
+    for column in ("referrals", "open_cases", "avg_caseload", "cost_gbp"):
+        np.testing.assert_allclose(alone[column], expected[column], rtol=1e-12)
+
+
+def test_run_council_flag_needs_a_council_of_the_file(region, tmp_path, capsys):
+    path = region_file(tmp_path)
+    assert main(["run", str(path), "--council", "east", "--out", str(tmp_path / "o")]) == 2
+    assert "--council 'east': not in" in capsys.readouterr().err
+    council_cfg = str(CONFIGS / "manchester_2016.yaml")
+    assert main(["run", council_cfg, "--council", "north", "--out", str(tmp_path / "o")]) == 2
+    assert "is a council config, not an experiment" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
