@@ -6,18 +6,20 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from sim import core
 from sim.config import CouncilConfig
 from sim.experiment_config import load_experiment
 from sim.loading import load_config, read_yaml
 from sim.region import council_experiments
 from sim.steady_state import stage_entry_rates
 
-# Fitted to the 2-core reference machine (benchmarks/README.md, 2026-11-26): a 5-year
-# Manchester replication (69,000 stage entries, 5,000 children open) 0.27 s; Cheshire East
-# (39,000, 2,500) 0.15 s; England (6.0 million, 403,000) 62 s. The cost of a stage entry
-# grows with the number of children open (a larger event queue, more cache misses).
-SECONDS_PER_STAGE_ENTRY = 3.7e-6  # with about 5,000 children open
-SIZE_EXPONENT = 0.22
+# Fitted to the 2-core reference machine (benchmarks/README.md, 2026-11-26). Compiled
+# core: a 5-year Manchester replication (69,000 stage entries, 5,000 children open) 0.185 s;
+# Cheshire East (39,000, 2,500) 0.10 s; England (6.0 million, 403,000) 38 s. Core from
+# Python source: 0.27 s, 0.15 s, 62 s. The cost of a stage entry grows with the number of
+# children open (a larger event queue, more cache misses): (seconds per stage entry with
+# about 5,000 children open, exponent of that growth), by how the core runs (sim/core.py).
+SECONDS_PER_STAGE_ENTRY = {"compiled": (2.45e-6, 0.20), "python": (3.7e-6, 0.22)}
 SECONDS_PER_WORKER_MONTH = 1.2e-6
 
 
@@ -32,7 +34,8 @@ def estimate_seconds(cfg: CouncilConfig) -> float:
     )
     open_children = sum(getattr(cfg.initial_cases, s) for s in ("assessment", "cin", "cp", "lac"))
     entries += open_children
-    per_entry = SECONDS_PER_STAGE_ENTRY * max(1.0, open_children / 5000) ** SIZE_EXPONENT
+    seconds, exponent = SECONDS_PER_STAGE_ENTRY[core.MODE]
+    per_entry = seconds * max(1.0, open_children / 5000) ** exponent
     workers = cfg.establishment.fte
     return entries * per_entry + workers * cfg.horizon_months * SECONDS_PER_WORKER_MONTH
 
