@@ -112,19 +112,21 @@ def select(package: str = "sim", folder: Path = HERE) -> str:
     if not compiled:
         MODE = "python"
         return MODE
-    if pure_requested():
-        reason = None
-    else:
+    if not pure_requested():
         changed = changed_since_build(folder)
-        if not changed and len(compiled) == len(CORE_MODULES):
+        missing = [name for name in CORE_MODULES if name not in compiled]
+        if not changed and not missing:
             MODE = "compiled"
             return MODE
-        reason = ", ".join(f"{name}.py" for name in changed or CORE_MODULES)
-    if reason:
+        problem = (
+            f"{', '.join(f'{name}.py' for name in changed)} changed since the core was compiled"
+            if changed
+            else f"no compiled module for {', '.join(missing)}"
+        )
         log.warning(
-            "%s changed since the core was compiled: running it from the Python source "
-            "(slower, same results). Run `pip install -e .` to compile it again.",
-            reason,
+            "%s: running the core from its Python source (slower, same results). Run "
+            "`pip install -e .` to compile it again.",
+            problem,
         )
     if not any(isinstance(f, _SourceFinder) for f in sys.meta_path):
         sys.meta_path.insert(0, _SourceFinder(package, folder, CORE_MODULES))
