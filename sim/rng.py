@@ -79,14 +79,7 @@ class Streams:
 
     def uniform(self, name: str) -> Callable[[], float]:
         """A callable giving U(0,1) draws from stream ``name``, drawn in blocks for speed."""
-        buf, refill = self.uniform_block(name)
-
-        def next_value() -> float:
-            if not buf:
-                refill()
-            return buf.pop()
-
-        return next_value
+        return _popper(*self.uniform_block(name))
 
 
 def block_sampler(draw: Callable[[int], np.ndarray]) -> Callable[[], float]:
@@ -94,9 +87,19 @@ def block_sampler(draw: Callable[[int], np.ndarray]) -> Callable[[], float]:
     blocks of ``BLOCK`` (a numpy call per value would cost several times more)."""
     buf: list[float] = []
 
+    def refill() -> None:
+        buf.extend(draw(BLOCK)[::-1].tolist())
+
+    return _popper(buf, refill)
+
+
+def _popper(buf: list[float], refill: Callable[[], None]) -> Callable[[], float]:
+    """A callable taking one value at a time from the end of ``buf``, calling ``refill``
+    whenever ``buf`` is empty."""
+
     def next_value() -> float:
         if not buf:
-            buf.extend(draw(BLOCK)[::-1].tolist())
+            refill()
         return buf.pop()
 
     return next_value
