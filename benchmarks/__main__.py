@@ -25,9 +25,9 @@ import numpy as np
 import simpy
 
 from sim import core
-from sim.core import PURE_ENV
-from sim.loading import load_config
-from sim.model import CouncilModel
+from sim.config.loader import load_config
+from sim.model.core import PURE_ENV
+from sim.model.simulation import CouncilModel
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -131,7 +131,7 @@ def _child(code: str, env: dict[str, str] | None = None) -> dict:
 def england(months: int) -> dict:
     return _child(
         "import json, time\n"
-        "from sim.loading import load_config\nfrom sim.model import CouncilModel\n"
+        "from sim.config.loader import load_config\nfrom sim.model.simulation import CouncilModel\n"
         f"c = load_config('configs/england_2023.yaml', {{'horizon_months': {months}}})\n"
         "t = time.perf_counter(); CouncilModel(c, 1).run()\n"
         "r = {'seconds': time.perf_counter() - t}\n"
@@ -142,9 +142,9 @@ def england_by_council(months: int, jobs: int) -> dict:
     """One replication of England as 150 councils side by side (one task per council)."""
     return _child(
         "import json, tempfile, time\n"
-        "from sim.experiment import run_experiment\n"
-        "from sim.experiment_config import load_experiment, validate_experiment\n"
-        "from sim.loading import read_yaml\n"
+        "from sim.experiment.runner import run_experiment\n"
+        "from sim.config.experiment import load_experiment, validate_experiment\n"
+        "from sim.config.loader import read_yaml\n"
         "from pathlib import Path\n"
         "p = Path('experiments/england_2023_councils.yaml')\n"
         "d = read_yaml(p)\n"
@@ -160,7 +160,7 @@ def england_by_council(months: int, jobs: int) -> dict:
 
 def manchester_from_source(reps: int) -> dict:
     """Manchester's seconds per replication and cost per event (against the bare loop)
-    with the core run from its Python source instead of compiled (sim/core.py)."""
+    with the core run from its Python source instead of compiled (sim/model/core.py)."""
     return _child(
         "import json\nfrom benchmarks.__main__ import replication_seconds\n"
         f"sec, rate, ratio = replication_seconds('manchester_2016', {reps})\n"
@@ -173,10 +173,10 @@ def experiment(reps: int, jobs: int, config: str, out: str | None = None) -> dic
     """Time an experiment of one scenario (a shipped config) with ``reps`` replications."""
     return _child(
         "import json, time\n"
-        "from sim.experiment import run_experiment\n"
-        "from sim.experiment_config import (Experiment, ResolvedExperiment,\n"
+        "from sim.experiment.runner import run_experiment\n"
+        "from sim.config.experiment import (Experiment, ResolvedExperiment,\n"
         "    ResolvedScenario)\n"
-        "from sim.loading import load_config\n"
+        "from sim.config.loader import load_config\n"
         f"cfg = load_config('configs/{config}.yaml')\n"
         "spec = Experiment.model_validate({'name': 'bench', 'base': 'x', "
         f"'replications': {reps}, 'root_seed': 1, 'targets': [{{'name': 't', "

@@ -9,18 +9,20 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, SupportsFloat
 
+import numpy as np
 import pandas as pd
 
-from sim import __version__
-from sim.experiment import ExperimentError, ExperimentIncomplete, run_experiment
-from sim.experiment_config import ResolvedExperiment, load_experiment
-from sim.io import write_csv, write_json, write_yaml
-from sim.loading import ConfigError, load_config, read_yaml, to_plain
-from sim.model import run_one
-from sim.region import council_experiments
-from sim.rng import replication_seed
+from sim.config.experiment import ResolvedExperiment, load_experiment
+from sim.config.loader import ConfigError, load_config, read_yaml, to_plain
+from sim.experiment.atomic import write_csv, write_json, write_yaml
+from sim.experiment.outcome import ExperimentError, ExperimentIncomplete
+from sim.experiment.region import council_experiments
+from sim.experiment.runner import run_experiment
+from sim.model.rng import replication_seed
+from sim.model.run import run_one
+from sim.version import __version__
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -29,7 +31,7 @@ class UsageError(Exception):
     """Bad input from the user: printed without a traceback, exit code 2."""
 
 
-def _fmt(x: object, pct: bool = False) -> str:
+def _fmt(x: SupportsFloat | None, pct: bool = False) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "undefined"
     if pct:
@@ -60,7 +62,7 @@ def _load_run_target(args: argparse.Namespace) -> tuple[Any, Any, tuple, str]:
             raise UsageError(f"--scenario {name!r}: not in {path}; choose from {', '.join(names)}")
         sc = exp.scenarios[names.index(name)]
         k = args.replication or 0
-        seed = replication_seed(exp.spec.root_seed, k)
+        seed: int | np.random.SeedSequence = replication_seed(exp.spec.root_seed, k)
         return (
             sc.config,
             seed,
@@ -191,7 +193,7 @@ def cmd_experiment(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Chart a saved experiment: charts/, report.html and slides.pptx in its folder."""
-    from sim.report import write_report
+    from sim.report.html import write_report
 
     try:
         page = write_report(args.folder, slides=not args.no_slides)
@@ -206,7 +208,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Validate a config or experiment without running it; say what would run."""
-    from sim.check import describe
+    from sim.experiment.preflight import describe
 
     print(describe(Path(args.path)))
     return EXIT_OK
@@ -214,7 +216,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Run the model's checks against theory and print a pass/fail table."""
-    from sim.validation import run_checks
+    from sim.checks.theory import run_checks
 
     checks = run_checks(quick=args.quick)
     width = max(len(c.name) for c in checks)

@@ -1,0 +1,379 @@
+"""Typed, frozen council configuration. Units are in field names (``_days``, ``_per_year``,
+``_gbp``, ``_fte``); unknown keys are rejected so that a typo never passes silently."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from sim.config.distributions import Duration, Exponential, Lognormal
+
+STAGES = ("assessment", "cin", "cp", "lac")
+TEAMS = ("assessment", "cin_cp", "lac")
+TEAM_OF_STAGE = {"assessment": "assessment", "cin": "cin_cp", "cp": "cin_cp", "lac": "lac"}
+WORKER_TYPES = ("permanent", "asye", "agency")
+
+Prob = Field(ge=0, le=1, allow_inf_nan=False)
+NonNeg = Field(ge=0, allow_inf_nan=False)
+
+# Limits that keep a run finite: far above any English council (England: about 650,000
+# referrals and 400,000 open children a year, 33,000 social workers).
+MAX_REFERRALS_PER_YEAR = 5_000_000
+MAX_CHILDREN = 5_000_000
+MAX_WORKERS = 250_000
+MIN_STAGE_MEAN_DAYS = 1.0  # shorter stages could loop a child through CiN/CP without end
+
+
+class Strict(BaseModel):
+    """Base: frozen, no unknown keys, no NaN."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+def _probability_table(table: dict[str, float], what: str) -> dict[str, float]:
+    """Check each entry is a probability and together they sum to 1."""
+    for k, v in table.items():
+        if not 0 <= v <= 1:
+            raise ValueError(f"{what} {k}={v} must be between 0 and 1")
+    _sums_to_one(table, what)
+    return table
+
+
+def _sums_to_one(probs: dict[str, float], what: str) -> None:
+    total = sum(probs.values())
+    if abs(total - 1.0) > 1e-6:
+        raise ValueError(f"{what} probabilities must sum to 1; they sum to {total:.6g}")
+
+
+# --- demand -------------------------------------------------------------------------------
+
+
+class RateStep(Strict):
+    """From ``date`` on, the referral rate is multiplied by ``factor``."""
+
+    date: dt.date
+    factor: float = NonNeg
+
+
+class PhasedReduction(Strict):
+    """A share of referrals diverted (e.g. by Early Help), phased in linearly."""
+
+    share: float = Prob
+    start: dt.date
+    phase_in_months: float = NonNeg
+
+
+class Rereferral(Strict):
+    """Closed cases return as new referrals with ``probability`` after ``delay``."""
+
+    probability: float = Field(ge=0, le=0.95, allow_inf_nan=False)
+    """At most 0.95: with 1, every child would return for ever."""
+    delay: Duration = Exponential(dist="exponential", mean_days=120.0)
+
+    @field_validator("delay")
+    @classmethod
+    def _not_instant(cls, d: Duration) -> Duration:
+        if d.mean() < MIN_STAGE_MEAN_DAYS:
+            raise ValueError(
+                f"mean delay {d.mean():g} days must be at least {MIN_STAGE_MEAN_DAYS:g}"
+            )
+        return d
+
+
+class Demand(Strict):
+    """Referrals: a Poisson process whose rate varies month by month."""
+
+    referrals_per_year: float = Field(ge=0, le=MAX_REFERRALS_PER_YEAR, allow_inf_nan=False)
+    trend_per_year: float = Field(default=0.0, gt=-1, le=1, allow_inf_nan=False)
+    steps: list[RateStep] = []
+    reduction: PhasedReduction | None = None
+    seasonality: list[float] | None = Field(default=None, min_length=12, max_length=12)
+    rereferral: Rereferral = Rereferral(probability=0.0)
+
+    @model_validator(mode="after")
+    def _check(self) -> Demand:
+        season = self.seasonality
+        if season is not None and (any(x < 0 for x in season) or sum(season) <= 0):
+            raise ValueError("seasonality multipliers must be >= 0 and not all 0")
+        dates = [s.date for s in self.steps]
+        if dates != sorted(dates):
+            raise ValueError(f"steps must be in date order; got {[str(d) for d in dates]}")
+        return self
+
+
+# --- case pathway ---------------------------------------------------------------------------
+
+
+class AssessmentStage(Strict):
+    """Assessment duration and where an assessment leads (``nfa`` = no further action)."""
+
+    duration: Duration
+    outcomes: dict[Literal["nfa", "cin", "cp", "lac"], float]
+
+    _outcomes_sum = field_validator("outcomes")(lambda v: _probability_table(v, "outcome"))
+
+
+class PlanStage(Strict):
+    """A CiN, CP or LAC stage: its duration and the next step (``close`` or a stage)."""
+
+    duration: Duration
+    next: dict[Literal["close", "cin", "cp", "lac"], float]
+
+    _next_sum = field_validator("next")(lambda v: _probability_table(v, "transition"))
+
+
+class Pathway(Strict):
+    """The CiN/CP/LAC case pathway."""
+
+    assessment: AssessmentStage
+    cin: PlanStage
+    cp: PlanStage
+    lac: PlanStage
+    drift_strength: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    """Stage durations are multiplied by 1 + drift_strength x (load/target - 1) when the
+    allocated worker is over target at the start of the stage; 0 switches drift off."""
+
+    @model_validator(mode="after")
+    def _stages_take_time(self) -> Pathway:
+        for name in STAGES:
+            mean = getattr(self, name).duration.mean()
+            if mean < MIN_STAGE_MEAN_DAYS:
+                raise ValueError(
+                    f"{name}.duration: mean {mean:g} days must be at least {MIN_STAGE_MEAN_DAYS:g}"
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _no_self_loops(self) -> Pathway:
+        for name in ("cin", "cp", "lac"):
+            if getattr(self, name).next.get(name, 0) > 0:
+                raise ValueError(f"{name}.next.{name}: a stage cannot step to itself")
+        return self
+
+
+class InitialCases(Strict):
+    """Open children at the start date, by stage."""
+
+    assessment: int = Field(ge=0, le=MAX_CHILDREN)
+    cin: int = Field(ge=0, le=MAX_CHILDREN)
+    cp: int = Field(ge=0, le=MAX_CHILDREN)
+    lac: int = Field(ge=0, le=MAX_CHILDREN)
+    time_in_stage: Literal["equilibrium", "zero"] = "equilibrium"
+
+
+# --- teams and workforce -------------------------------------------------------------------
+
+
+class Team(Strict):
+    """One kind of team: its caseload target and cap (children per FTE) and its share of
+    the funded establishment."""
+
+    caseload_target: float = Field(gt=0, allow_inf_nan=False)
+    caseload_cap: float = Field(gt=0, allow_inf_nan=False)
+    establishment_share: float = Prob
+
+    @model_validator(mode="after")
+    def _check(self) -> Team:
+        if self.caseload_cap < self.caseload_target:
+            raise ValueError(
+                f"caseload_cap {self.caseload_cap} must be >= caseload_target "
+                f"{self.caseload_target}"
+            )
+        return self
+
+
+class Teams(Strict):
+    assessment: Team
+    cin_cp: Team
+    lac: Team
+
+    @model_validator(mode="after")
+    def _check(self) -> Teams:
+        _sums_to_one(
+            {t: getattr(self, t).establishment_share for t in TEAMS}, "establishment_share"
+        )
+        return self
+
+
+class HazardBand(Strict):
+    """Leaving hazard ``per_year`` from ``from_years`` of tenure on."""
+
+    from_years: float = NonNeg
+    per_year: float = NonNeg
+
+
+def _check_bands(bands: list[HazardBand]) -> list[HazardBand]:
+    starts = [b.from_years for b in bands]
+    if not bands or starts[0] != 0 or starts != sorted(set(starts)):
+        raise ValueError(f"bands must start at from_years 0 and increase; got {starts}")
+    return bands
+
+
+class Leaving(Strict):
+    """Leaving hazards by worker type and tenure; ``caseload_strength`` multiplies a worker's
+    hazard by 1 + strength x (own caseload / target - 1) when over target (0 = off)."""
+
+    permanent: list[HazardBand]
+    asye: list[HazardBand]
+    agency: list[HazardBand]
+    asye_end_probability: float = Prob
+    caseload_strength: float = NonNeg
+    notice_days_permanent: float = NonNeg
+    notice_days_agency: float = NonNeg
+    supervision_strength: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    """Hazard x (1 + strength x share of needed team managers missing); 0 = off."""
+
+    _bands = field_validator("permanent", "asye", "agency")(_check_bands)
+
+
+class Asye(Strict):
+    """Assessed and Supported Year in Employment for newly qualified workers."""
+
+    duration_months: float = Field(default=12, gt=0, allow_inf_nan=False)
+    caseload_cap: float = Field(default=15, gt=0, allow_inf_nan=False)
+    caseload_target: float = Field(default=15, gt=0, allow_inf_nan=False)
+
+
+class Absence(Strict):
+    """Absence episodes (sickness, parental leave) start at ``episodes_per_year`` per FTE and
+    last ``duration``; longer than ``reallocate_after_days`` and the children are reallocated."""
+
+    episodes_per_year: float = NonNeg
+    duration: Duration = Lognormal(dist="lognormal", mean_days=10, sd_days=20)
+    reallocate_after_days: float = Field(default=28, ge=0, allow_inf_nan=False)
+
+
+class InitialWorkforce(Strict):
+    """Social workers in post at the start (FTE; whole workers of 1 FTE each)."""
+
+    permanent_fte: int = Field(ge=0, le=MAX_WORKERS)
+    asye_fte: int = Field(ge=0, le=MAX_WORKERS)
+    agency_fte: int = Field(ge=0, le=MAX_WORKERS)
+    tenure: Literal["equilibrium", "zero"] = "equilibrium"
+
+
+class EstablishmentStep(Strict):
+    date: dt.date
+    fte: float = Field(ge=0, le=MAX_WORKERS, allow_inf_nan=False)
+
+
+class Establishment(Strict):
+    """Funded social worker posts (FTE), changing by dated steps."""
+
+    fte: float = Field(ge=0, le=MAX_WORKERS, allow_inf_nan=False)
+    schedule: list[EstablishmentStep] = []
+    team_managers_fte: float = NonNeg
+    team_manager_schedule: list[EstablishmentStep] = []
+    team_manager_span: float = Field(default=8, gt=0, allow_inf_nan=False)
+    team_manager_vacancy_rate: float = Field(default=0.0, ge=0, le=1, allow_inf_nan=False)
+    """Share of funded team manager posts unfilled."""
+
+    @model_validator(mode="after")
+    def _check(self) -> Establishment:
+        for name in ("schedule", "team_manager_schedule"):
+            dates = [s.date for s in getattr(self, name)]
+            if dates != sorted(dates):
+                raise ValueError(f"{name} must be in date order; got {[str(d) for d in dates]}")
+        return self
+
+
+class Agency(Strict):
+    """Agency cover of vacancies."""
+
+    cover_delay_days: float = NonNeg
+    max_share: float = Prob
+    """Most agency FTE allowed, as a share of the funded establishment."""
+    conversion_per_year: float = NonNeg
+    """Rate at which an agency worker takes a vacant permanent post (per worker per year)."""
+
+
+class Recruitment(Strict):
+    """Permanent recruitment pipeline."""
+
+    applicants_per_month: float = Field(ge=0, le=MAX_WORKERS, allow_inf_nan=False)
+    experienced_share: float = Prob
+    selection_rate: float = Prob
+    panel_interval_days: float = Field(ge=1, allow_inf_nan=False)
+    start_delay: Duration = Lognormal(dist="lognormal", mean_days=60, sd_days=20)
+    agency: Agency
+
+
+class Costs(Strict):
+    """Annual pay (GBP per FTE per year, before on-costs) and other costs."""
+
+    asye_pay_gbp: float = NonNeg
+    social_worker_pay_gbp: float = NonNeg
+    senior_pay_gbp: float = NonNeg
+    senior_share: float = Prob
+    team_manager_pay_gbp: float = NonNeg
+    oncost_multiplier: float = Field(default=1.0, ge=1, allow_inf_nan=False)
+    agency_premium_gbp_per_year: float = NonNeg
+    recruitment_cost_per_hire_gbp: float = NonNeg
+
+
+class Target(Strict):
+    """The headline caseload target: average caseload at most ``avg_caseload_max`` at
+    ``date`` and at every month end in the ``sustain_months`` before it."""
+
+    avg_caseload_max: float = Field(gt=0, allow_inf_nan=False)
+    date: dt.date
+    sustain_months: int = Field(default=0, ge=0)
+
+
+class Allocation(Strict):
+    when_full: Literal["wait", "over_cap"] = "over_cap"
+    """When every eligible worker is at cap: the child waits unallocated, or is allocated
+    over cap to the least-loaded worker."""
+
+
+class CouncilConfig(Strict):
+    """Everything one replication needs."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    start_date: dt.date
+    horizon_months: int = Field(ge=1, le=600)
+    demand: Demand
+    pathway: Pathway
+    initial_cases: InitialCases
+    teams: Teams
+    allocation: Allocation = Allocation()
+    initial_workforce: InitialWorkforce
+    asye: Asye = Asye()
+    leaving: Leaving
+    absence: Absence = Absence(episodes_per_year=0.0)
+    establishment: Establishment
+    recruitment: Recruitment
+    costs: Costs
+    target: Target
+
+    @field_validator("demand")
+    @classmethod
+    def _rate_stays_finite(cls, demand: Demand, info: ValidationInfo) -> Demand:
+        months = info.data.get("horizon_months")
+        if months is None:
+            return demand
+        peak = demand.referrals_per_year * (1 + max(0.0, demand.trend_per_year)) ** (months / 12)
+        for step in demand.steps:
+            peak *= max(1.0, step.factor)
+        if demand.seasonality:
+            peak *= 12 * max(demand.seasonality) / sum(demand.seasonality)
+        if peak > MAX_REFERRALS_PER_YEAR:
+            raise ValueError(
+                f"the referral rate would reach {peak:,.0f} a year within the "
+                f"horizon; the limit is {MAX_REFERRALS_PER_YEAR:,}"
+            )
+        return demand
+
+    @field_validator("target")
+    @classmethod
+    def _target_after_start(cls, target: Target, info: ValidationInfo) -> Target:
+        start = info.data.get("start_date")
+        if start is not None and target.date < start:
+            raise ValueError(f"target.date {target.date} is before start_date {start}")
+        return target
+
+
+__all__ = ["STAGES", "TEAMS", "TEAM_OF_STAGE", "CouncilConfig"]

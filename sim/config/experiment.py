@@ -1,0 +1,175 @@
+"""Experiment files: a base council config, targets, replications and named scenarios, each
+a description plus config overrides and policy blocks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+
+from sim.config.council import CouncilConfig, Strict
+from sim.config.councils import Councils
+from sim.config.loader import (
+    ConfigError,
+    deep_merge,
+    format_validation_error,
+    read_yaml,
+    resolve_extends,
+    to_plain,
+    validate_council,
+)
+from sim.config.policies import Policy
+from sim.metrics import BY_COLUMN
+
+METRICS = tuple(BY_COLUMN)
+
+
+class TargetSpec(Strict):
+    """A KPI at most ``max`` (or at least ``min``) at ``date`` and at each of the
+    ``sustain_months`` month ends before it."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_]+$")
+    description: str = ""
+    metric: str = "avg_caseload"
+    max: float | None = None
+    min: float | None = None
+    date: dt.date
+    sustain_months: int = Field(default=0, ge=0)
+
+    @field_validator("metric")
+    @classmethod
+    def _known_metric(cls, v: str) -> str:
+        if v not in METRICS:
+            raise ValueError(f"unknown metric; choose one of {', '.join(METRICS)}")
+        return v
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> TargetSpec:
+        if (self.max is None) == (self.min is None):
+            raise ValueError("give exactly one of max and min")
+        return self
+
+
+class Precision(Strict):
+    """Add replications in batches until every scenario's interval half-width on every
+    target's probability is below ``half_width``, or ``max_replications`` is reached."""
+
+    half_width: float = Field(gt=0, lt=0.5)
+    max_replications: int = Field(ge=1)
+    batch: int = Field(default=50, ge=1)
+
+
+class Scenario(Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9_\-]+$")
+    description: str = Field(min_length=1)
+    overrides: dict[str, Any] = Field(default_factory=dict)
+    policies: list[Policy] = Field(default_factory=list)
+
+
+class Experiment(Strict):
+    name: str = Field(min_length=1)
+    description: str = ""
+    base: str
+    """Council config path, relative to the experiment file."""
+    replications: int | None = Field(default=None, ge=1)
+    precision: Precision | None = None
+    root_seed: int = Field(ge=0)
+    targets: list[TargetSpec] = Field(min_length=1)
+    scenarios: list[Scenario] = Field(min_length=1)
+    assumptions: list[str] = Field(default_factory=list)
+    councils: Councils | None = None
+    """Run the region ``base`` describes as these councils side by side (sim.experiment.region)."""
+
+    @model_validator(mode="after")
+    def _check(self) -> Experiment:
+        if (self.replications is None) == (self.precision is None):
+            raise ValueError("give exactly one of replications and precision")
+        if self.councils is not None and self.precision is not None:
+            raise ValueError("a run by councils takes a fixed number: give replications")
+        for what, names in (
+            ("scenario", [s.name for s in self.scenarios]),
+            ("target", [t.name for t in self.targets]),
+        ):
+            dup = sorted({n for n in names if names.count(n) > 1})
+            if dup:
+                raise ValueError(f"{what} names must be unique; repeated: {', '.join(dup)}")
+        for s in self.scenarios:
+            labels = [p.key for p in s.policies]
+            if len(labels) != len(set(labels)):
+                raise ValueError(
+                    f"scenario {s.name}: two policies of one type need different labels"
+                )
+        return self
+
+    @property
+    def max_replications(self) -> int:
+        return self.replications or self.precision.max_replications  # type: ignore[union-attr]
+
+
+@dataclass(frozen=True)
+class ResolvedScenario:
+    name: str
+    description: str
+    config: CouncilConfig
+    policies: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class ResolvedExperiment:
+    """An experiment with every scenario's council config resolved and validated."""
+
+    spec: Experiment
+    source: str
+    scenarios: tuple[ResolvedScenario, ...]
+
+    @property
+    def baseline(self) -> ResolvedScenario:
+        return self.scenarios[0]
+
+    def to_plain(self) -> dict[str, Any]:
+        """Everything that determines the results, as plain JSON types."""
+        return {
+            "experiment": self.spec.model_dump(mode="json"),
+            "scenarios": {s.name: to_plain(s.config) for s in self.scenarios},
+        }
+
+    def hash(self) -> str:
+        blob = json.dumps(self.to_plain(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def validate_experiment(data: dict[str, Any], source: str, base_dir: Path) -> ResolvedExperiment:
+    """Validate an experiment mapping and resolve each scenario's config."""
+    try:
+        spec = Experiment.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(source, exc)) from None
+    base = resolve_extends(base_dir / spec.base)
+    scenarios = []
+    for i, s in enumerate(spec.scenarios):
+        merged = deep_merge(base, s.overrides) if s.overrides else base
+        where = f"{source}: scenarios[{i}] '{s.name}' (overrides on {spec.base})"
+        scenarios.append(
+            ResolvedScenario(
+                s.name, s.description, validate_council(merged, where), tuple(s.policies)
+            )
+        )
+    return ResolvedExperiment(spec, source, tuple(scenarios))
+
+
+def load_experiment(
+    path: str | Path, replications: int | None = None, root_seed: int | None = None
+) -> ResolvedExperiment:
+    """Load an experiment file; ``replications`` and ``root_seed`` override the file's."""
+    path = Path(path)
+    data = read_yaml(path)
+    if replications is not None:
+        data = {**data, "replications": replications, "precision": None}
+    if root_seed is not None:
+        data = {**data, "root_seed": root_seed}
+    return validate_experiment(data, str(path), path.resolve().parent)

@@ -1,0 +1,275 @@
+"""An experiment's results folder, written and read here only: its file names, its manifest's
+fields and its parts.
+
+Finished chunks stream to ``parts/`` as they finish (so a stopped run keeps them and memory
+stays bounded), and the final files are assembled from the parts in a fixed order, so they
+are the same whatever order the chunks finished in. A run by councils adds ``councils.csv``
+and one results folder per council under ``councils/``. :func:`load_results` reads a
+finished folder back for analysts, charts and the report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import platform
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim.config.councils import slug
+from sim.config.experiment import ResolvedExperiment
+from sim.config.loader import config_hash
+from sim.experiment.atomic import write_atomic, write_csv, write_json
+from sim.model import core
+from sim.version import __version__
+
+PARTS = "parts"
+MANIFEST = "manifest.json"
+REPLICATIONS = "replications.parquet"
+REPLICATIONS_CSV = "replications.csv"
+TIMESERIES = "timeseries.parquet"
+SCENARIOS = "scenarios.csv"
+FAILURES = "failures.csv"
+COUNCILS_CSV = "councils.csv"
+OUTPUTS = (REPLICATIONS, REPLICATIONS_CSV, TIMESERIES, SCENARIOS, MANIFEST, FAILURES, COUNCILS_CSV)
+COUNCILS = "councils"  # a run by councils: one results folder per council in here
+ROW_GROUP_ROWS = 65_536  # rows per parquet row group in timeseries.parquet
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version(), "csc-sim": __version__, "core": core.MODE}
+    for pkg in ("simpy", "numpy", "pandas", "pyarrow", "joblib", "pydantic"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:  # pragma: no cover
+            out[pkg] = "missing"
+    return out
+
+
+def make_manifest(exp: ResolvedExperiment, command: str) -> dict[str, Any]:
+    """What a results folder records about its run (updated as the run goes: ``status``,
+    ``replications``, ``finished``, ``failures`` and, for a run by councils, ``councils``)."""
+    return {
+        "experiment": exp.spec.name,
+        "experiment_file": exp.source,
+        "experiment_hash": exp.hash(),
+        "config_hashes": {s.name: config_hash(s.config) for s in exp.scenarios},
+        "root_seed": exp.spec.root_seed,
+        "scenarios": [s.name for s in exp.scenarios],
+        "baseline": exp.baseline.name,
+        "versions": _versions(),
+        "command": command,
+        "started": now_utc(),
+        "status": "running",
+        "resolved": exp.to_plain(),
+    }
+
+
+def now_utc() -> str:
+    """The time now, as the manifest records it (UTC, to the second)."""
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def parquet_bytes(frame: pd.DataFrame) -> bytes:
+    buf = io.BytesIO()
+    frame.to_parquet(buf, index=False)
+    return buf.getvalue()
+
+
+class ResultsFolder:
+    """Paths and atomic writes for one experiment's output folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.parts = self.root / PARTS
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def is_empty(self) -> bool:
+        return not self.root.exists() or not any(self.root.iterdir())
+
+    def clear(self) -> None:
+        """Remove what an earlier run of csc-sim wrote here (nothing else)."""
+        shutil.rmtree(self.parts, ignore_errors=True)
+        shutil.rmtree(self.root / COUNCILS, ignore_errors=True)
+        for name in OUTPUTS:
+            (self.root / name).unlink(missing_ok=True)
+
+    def read_manifest(self) -> dict[str, Any] | None:
+        path = self.root / MANIFEST
+        return json.loads(path.read_text()) if path.exists() else None
+
+    def write_manifest(self, manifest: dict[str, Any]) -> None:
+        write_json(self.root / MANIFEST, manifest)
+
+    def council(self, name: str) -> ResultsFolder:
+        """The results folder of council ``name`` in a run by councils."""
+        return ResultsFolder(self.root / COUNCILS / slug(name))
+
+    # -- parts ----------------------------------------------------------------------------
+    @staticmethod
+    def part_name(scenario_index: int, start: int, stop: int) -> str:
+        return f"{scenario_index:03d}-{start:07d}-{stop:07d}"
+
+    def has_part(self, name: str) -> bool:
+        """A chunk is done when its rows are written (last) and none of it failed."""
+        rows = self.parts / f"{name}.rows.parquet"
+        return rows.exists() and not self.failures_path(name).exists()
+
+    def failures_path(self, name: str) -> Path:
+        return self.parts / f"{name}.failures.json"
+
+    def write_part(
+        self, name: str, rows: pd.DataFrame, series: pd.DataFrame, failures: list[dict[str, Any]]
+    ) -> None:
+        """Write a finished chunk; a chunk with failures keeps what finished and is rerun
+        whole by ``--resume``."""
+        if failures:
+            write_json(self.failures_path(name), failures)
+        else:
+            self.failures_path(name).unlink(missing_ok=True)
+        blob = parquet_bytes(series)
+        write_atomic(self.parts / f"{name}.series.parquet", lambda fh: fh.write(blob))
+        blob = parquet_bytes(rows)
+        write_atomic(self.parts / f"{name}.rows.parquet", lambda fh: fh.write(blob))
+
+    def read_failures(self, names: Iterable[str]) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for n in names:
+            path = self.failures_path(n)
+            if path.exists():
+                out.extend(json.loads(path.read_text()))
+        return out
+
+    def read_rows(self, names: Iterable[str]) -> pd.DataFrame:
+        frames = [pd.read_parquet(self.parts / f"{n}.rows.parquet") for n in names]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    # -- final files ----------------------------------------------------------------------
+    def write_replications(self, reps: pd.DataFrame) -> None:
+        blob = parquet_bytes(reps)
+        write_atomic(self.root / REPLICATIONS, lambda fh: fh.write(blob))
+        write_csv(self.root / REPLICATIONS_CSV, reps)
+
+    def write_scenarios(self, table: pd.DataFrame) -> None:
+        write_csv(self.root / SCENARIOS, table)
+
+    def write_failures(self, failures: list[dict[str, Any]]) -> None:
+        write_csv(self.root / FAILURES, pd.DataFrame(failures))
+
+    def write_councils(self, table: pd.DataFrame) -> None:
+        """Every council's scenario table, ``council`` and ``share`` first."""
+        front = ["council", "share"]
+        write_csv(self.root / COUNCILS_CSV, table[front + [c for c in table if c not in front]])
+
+    @property
+    def timeseries_path(self) -> Path:
+        return self.root / TIMESERIES
+
+    def write_series(self, series: pd.DataFrame) -> None:
+        """The monthly series from one frame (a region's, added up from its councils')."""
+        blob = parquet_bytes(series)
+        write_atomic(self.timeseries_path, lambda fh: fh.write(blob))
+
+    def write_timeseries(self, names: Iterable[str]) -> None:
+        """Concatenate the parts' monthly series into one parquet file, a few parts in
+        memory at a time. Row groups have a fixed size, so the file's bytes do not depend
+        on how the replications were chunked into tasks."""
+
+        def write(fh: Any) -> None:
+            writer, schema, buffer, held = None, None, [], 0
+            for n in names:
+                table = pq.read_table(self.parts / f"{n}.series.parquet")
+                if writer is None:
+                    schema = table.schema.remove_metadata()
+                    writer = pq.ParquetWriter(fh, schema)
+                buffer.append(table.cast(schema))
+                held += table.num_rows
+                if held >= ROW_GROUP_ROWS:
+                    whole = pa.concat_tables(buffer)
+                    cut = (held // ROW_GROUP_ROWS) * ROW_GROUP_ROWS
+                    writer.write_table(whole.slice(0, cut), row_group_size=ROW_GROUP_ROWS)
+                    buffer, held = [whole.slice(cut)], held - cut
+            if writer is not None:
+                if held:
+                    writer.write_table(pa.concat_tables(buffer), row_group_size=ROW_GROUP_ROWS)
+                writer.close()
+
+        write_atomic(self.timeseries_path, write)
+
+
+@dataclass
+class SavedResults:
+    """A finished experiment's results, read from its folder (``timeseries`` on first
+    use)."""
+
+    folder: Path
+    replications: pd.DataFrame
+    scenarios: pd.DataFrame
+    manifest: dict[str, Any]
+
+    @cached_property
+    def timeseries(self) -> pd.DataFrame:
+        """Monthly series of every replication: scenario, replication, date, KPIs."""
+        return pd.read_parquet(self.folder / TIMESERIES)
+
+    @property
+    def baseline(self) -> str:
+        return self.manifest["baseline"]
+
+    @property
+    def scenario_names(self) -> list[str]:
+        """Scenario names in the experiment file's order (the baseline first)."""
+        return list(self.manifest["scenarios"])
+
+    @property
+    def targets(self) -> list[dict[str, Any]]:
+        """Target definitions as in the experiment file (the first is the headline)."""
+        return self.manifest["resolved"]["experiment"]["targets"]
+
+    @property
+    def headline(self) -> dict[str, Any]:
+        return self.targets[0]
+
+    @property
+    def descriptions(self) -> dict[str, str]:
+        return {
+            s["name"]: s["description"]
+            for s in self.manifest["resolved"]["experiment"]["scenarios"]
+        }
+
+    @property
+    def assumptions(self) -> list[str]:
+        return list(self.manifest["resolved"]["experiment"].get("assumptions", []))
+
+
+def load_results(folder: str | Path) -> SavedResults:
+    """Load ``replications.parquet``, ``scenarios.csv`` and ``manifest.json`` from an
+    experiment's output folder (``timeseries.parquet`` lazily)."""
+    folder = Path(folder)
+    manifest_path = folder / MANIFEST
+    if not manifest_path.exists():
+        raise FileNotFoundError(
+            f"{folder}: no manifest.json; is this an experiment's --out folder?"
+        )
+    manifest = json.loads(manifest_path.read_text())
+    if manifest.get("status") != "complete":
+        raise ValueError(
+            f"{folder}: the experiment did not finish (status "
+            f"{manifest.get('status')!r}); run it again with --resume"
+        )
+    return SavedResults(
+        folder=folder,
+        replications=pd.read_parquet(folder / REPLICATIONS),
+        scenarios=pd.read_csv(folder / SCENARIOS),
+        manifest=manifest,
+    )

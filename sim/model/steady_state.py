@@ -1,0 +1,53 @@
+"""Expected steady-state flows and open cases by stage when capacity never binds.
+
+Open cases then form an M/G/inf network: the stock of each stage is its entry rate times
+its mean duration (and is Poisson distributed). Used to calibrate configs and as the
+analytic reference in the tests.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.config.council import STAGES, Pathway
+from sim.model.timeline import DAYS_PER_YEAR
+
+
+def routing_matrix(p: Pathway) -> np.ndarray:
+    """``R[i, j]``: probability that a child leaving stage i enters stage j."""
+    idx = {s: k for k, s in enumerate(STAGES)}
+    r = np.zeros((len(STAGES), len(STAGES)))
+    for k, v in p.assessment.outcomes.items():
+        if k != "nfa":
+            r[idx["assessment"], idx[k]] = v
+    for s in ("cin", "cp", "lac"):
+        for k, v in getattr(p, s).next.items():
+            if k != "close":
+                r[idx[s], idx[k]] = v
+    return r
+
+
+def stage_entry_rates(
+    p: Pathway, referrals_per_year: float, rereferral_probability: float = 0.0
+) -> dict[str, float]:
+    """Entries per year to each stage, counting re-referrals of closed cases."""
+    assessments = referrals_per_year / (1.0 - rereferral_probability)
+    external = np.zeros(len(STAGES))
+    external[0] = assessments
+    r = routing_matrix(p)
+    x = np.linalg.solve(np.eye(len(STAGES)) - r.T, external)
+    return dict(zip(STAGES, x.tolist(), strict=True))
+
+
+def expected_open_cases(
+    p: Pathway, referrals_per_year: float, rereferral_probability: float = 0.0
+) -> dict[str, float]:
+    """Mean open cases per stage in steady state (Little's law per stage)."""
+    rates = stage_entry_rates(p, referrals_per_year, rereferral_probability)
+    durations = {
+        "assessment": p.assessment.duration,
+        "cin": p.cin.duration,
+        "cp": p.cp.duration,
+        "lac": p.lac.duration,
+    }
+    return {s: rates[s] * durations[s].mean() / DAYS_PER_YEAR for s in STAGES}

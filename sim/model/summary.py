@@ -1,0 +1,111 @@
+"""The summary of one replication: KPIs at the start, the end and on average, and the
+caseload target result."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from sim.config.council import CouncilConfig, Target
+from sim.config.loader import config_hash
+from sim.metrics import SUMMARY_FLOWS, SUMMARY_KPIS
+from sim.version import __version__
+
+if TYPE_CHECKING:
+    from sim.model.simulation import CouncilModel
+
+def _clean(x: Any) -> Any:
+    """JSON-safe scalar: NaN becomes None."""
+    if isinstance(x, (np.floating, float)):
+        x = float(x)
+        return None if math.isnan(x) else round(x, 6)
+    if isinstance(x, np.integer):
+        return int(x)
+    return x
+
+
+def evaluate_target(
+    frame: pd.DataFrame,
+    metric: str,
+    date: dt.date,
+    sustain_months: int = 0,
+    max_value: float | None = None,
+    min_value: float | None = None,
+) -> dict[str, Any]:
+    """Whether ``metric`` was within its bound at ``date`` (the last month end on or before
+    it) and at each of the ``sustain_months`` month ends before; the value then; and the
+    first month (counted from the start) from which it stayed within bound to the end."""
+    values = frame[metric].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        ok = values <= max_value if max_value is not None else values >= min_value
+    ok &= ~np.isnan(values)  # undefined (nobody in post) never meets a target
+    dates = frame["date"].dt.date.to_numpy()
+    upto = np.flatnonzero(dates <= date)
+    i = int(upto[-1]) if len(upto) else 0
+    window = ok[max(0, i - sustain_months) : i + 1]
+    kept_from = None
+    if ok[-1]:
+        j = len(ok) - 1
+        while j > 0 and ok[j - 1]:
+            j -= 1
+        kept_from = j
+    return {
+        "met": bool(len(window) == sustain_months + 1 and window.all()),
+        "value": _clean(values[i]),
+        "evaluated_at": str(dates[i]),
+        "kept_from_month": kept_from,
+        "kept_from_date": None if kept_from is None else str(dates[kept_from]),
+    }
+
+
+def target_result(frame: pd.DataFrame, target: Target) -> dict[str, Any]:
+    """The council config's headline caseload target, evaluated on one run."""
+    r = evaluate_target(
+        frame, "avg_caseload", target.date, target.sustain_months, max_value=target.avg_caseload_max
+    )
+    return {
+        "avg_caseload_max": target.avg_caseload_max,
+        "target_date": str(target.date),
+        "sustain_months": target.sustain_months,
+        "evaluated_at": r["evaluated_at"],
+        "avg_caseload_at_target_date": r["value"],
+        "met": r["met"],
+        "met_and_kept_from": r["kept_from_date"],
+    }
+
+
+def summarise(
+    cfg: CouncilConfig, frame: pd.DataFrame, model: CouncilModel, seed: Any, wall_seconds: float
+) -> dict[str, Any]:
+    """The summary dict written to ``summary.json``."""
+    months = frame.iloc[1:]
+    cases = model.cases
+    return {
+        "name": cfg.name,
+        "seed": seed
+        if isinstance(seed, int)
+        else {"entropy": seed.entropy, "spawn_key": list(seed.spawn_key)},
+        "config_hash": config_hash(cfg),
+        "version": __version__,
+        "wall_seconds": round(wall_seconds, 3),
+        "start_date": str(cfg.start_date),
+        "horizon_months": cfg.horizon_months,
+        "start": {k: _clean(frame[k].iloc[0]) for k in SUMMARY_KPIS},
+        "end": {k: _clean(frame[k].iloc[-1]) for k in SUMMARY_KPIS},
+        "mean": {k: _clean(months[k].mean()) for k in SUMMARY_KPIS},
+        "totals": {k: _clean(months[k].sum()) for k in SUMMARY_FLOWS},
+        "mean_time_in_system_days": _clean(
+            cases.closed_time_in_system_days / cases.children_closed
+            if cases.children_closed
+            else math.nan
+        ),
+        "target": target_result(frame, cfg.target),
+        "policies": {
+            p.spec.key: {"cost_gbp": round(p.total_cost_gbp, 2), "effects": p.sampled}
+            for p in model.policies
+        },
+    }

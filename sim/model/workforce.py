@@ -1,0 +1,329 @@
+"""Social workers in post: joining, the ASYE, absence, resigning, notice and leaving."""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Generator
+from typing import cast
+
+import numpy as np
+import simpy
+
+from sim.config.council import TEAMS, CouncilConfig, HazardBand
+from sim.model.allocation import TeamPool
+from sim.model.counters import Counters, TimeWeighted
+from sim.model.entities import Worker
+from sim.model.levers import Levers
+from sim.model.rng import Streams, sampler
+from sim.model.timeline import DAYS_PER_YEAR, Calendar
+
+KINDS = ("permanent", "asye", "agency")
+
+
+class Hazard:
+    """Piecewise-constant leaving hazard (per year) by tenure (years)."""
+
+    def __init__(self, bands: list[HazardBand]) -> None:
+        self.starts = [b.from_years for b in bands]
+        self.rates = [b.per_year for b in bands]
+
+    def at(self, tenure_years: float) -> float:
+        return self.rates[bisect.bisect_right(self.starts, tenure_years) - 1]
+
+    def stationary_tenure(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """Tenures (years) of ``n`` workers in a steady state with constant recruitment:
+        density proportional to the survival function."""
+        grid = np.linspace(0.0, 40.0, 4001)
+        h = np.array([self.at(t) for t in grid[:-1]])
+        cum = np.concatenate([[0.0], np.cumsum(h * np.diff(grid))])
+        surv = np.exp(-cum)
+        cdf = np.concatenate([[0.0], np.cumsum((surv[:-1] + surv[1:]) / 2 * np.diff(grid))])
+        return np.interp(rng.random(n) * cdf[-1], cdf, grid)
+
+
+class Workforce:
+    """Every case-holding social worker, and the events that change who is in post."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        cfg: CouncilConfig,
+        streams: Streams,
+        pools: dict[str, TeamPool],
+        counters: Counters,
+        calendar: Calendar,
+        levers: Levers,
+    ) -> None:
+        self.env = env
+        self.cfg = cfg
+        self.pools = pools
+        self.counters = counters
+        self.calendar = calendar
+        self.workers: dict[Worker, None] = {}  # insertion-ordered for reproducibility
+        self.fte = {k: TimeWeighted() for k in KINDS}
+        self.perm_pipeline_fte = 0.0
+        self.staying_fte = dict.fromkeys(KINDS, 0.0)
+        self.team_staying_fte = dict.fromkeys(TEAMS, 0.0)
+        self.agency_staying: dict[Worker, None] = {}  # agency in post, not leaving
+        self._shares = {t: getattr(cfg.teams, t).establishment_share for t in TEAMS}
+        self._supervision_gap = 0.0
+        self._ids = 0
+        lv = cfg.leaving
+        self.hazard = {k: Hazard(getattr(lv, k)) for k in KINDS}
+        self.levers = levers
+        self._grade_u = streams.uniform("grades")
+        self._leave_u = streams.uniform("leaving")
+        self._absence_u = streams.uniform("absence")
+        self._absence_duration = sampler(cfg.absence.duration, streams["absence"])
+        self._initial_rng = streams["initial"]
+        est = cfg.establishment
+        self._est_days = [0.0] + [calendar.day(s.date) for s in est.schedule]
+        self._est_fte = [est.fte] + [s.fte for s in est.schedule]
+        self._tm_days = [0.0] + [calendar.day(s.date) for s in est.team_manager_schedule]
+        self._tm_fte = [est.team_managers_fte] + [s.fte for s in est.team_manager_schedule]
+
+    # -- establishment --------------------------------------------------------------------
+    def establishment(self, day: float | None = None) -> float:
+        """Funded social worker FTE on ``day`` (default now)."""
+        day = self.env.now if day is None else day
+        return self._est_fte[bisect.bisect_right(self._est_days, day) - 1]
+
+    def team_managers(self, day: float | None = None) -> float:
+        """Team manager FTE in post on ``day`` (default now): funded posts less vacancies."""
+        day = self.env.now if day is None else day
+        funded = self._tm_fte[bisect.bisect_right(self._tm_days, day) - 1]
+        return funded * (1.0 - self.levers.team_manager_vacancy_rate)
+
+    def team_managers_needed(self) -> int:
+        """Team managers needed for the case-holders in post at the configured span."""
+        return math.ceil(len(self.workers) / self.cfg.establishment.team_manager_span)
+
+    def permanent_staying(self) -> float:
+        """Permanent FTE (qualified + ASYE) in post and not working their notice."""
+        return self.staying_fte["permanent"] + self.staying_fte["asye"]
+
+    def permanent_committed(self) -> float:
+        """Permanent FTE staying, plus appointed but not yet started."""
+        return self.permanent_staying() + self.perm_pipeline_fte
+
+    def team_for_new_worker(self) -> str:
+        """The team furthest below its share of the establishment (FTE)."""
+        est = self.establishment()
+        held = self.team_staying_fte
+        return max(TEAMS, key=lambda t: (est * self._shares[t] - held[t], self._shares[t]))
+
+    def _tally(self, w: Worker, sign: int) -> None:
+        """Keep the running FTE tallies of staying workers (so that recruitment decisions
+        cost O(1), not a scan of the workforce)."""
+        self.staying_fte[w.kind] += sign * w.fte
+        self.team_staying_fte[w.team] += sign * w.fte
+        if w.kind == "agency":
+            if sign > 0:
+                self.agency_staying[w] = None
+            else:
+                self.agency_staying.pop(w, None)
+
+    # -- joining --------------------------------------------------------------------------
+    def seed_initial(self) -> None:
+        """Put the workforce in post at the start date, spread over teams by share."""
+        init = self.cfg.initial_workforce
+        shares = {t: getattr(self.cfg.teams, t).establishment_share for t in TEAMS}
+        counts = dict.fromkeys(TEAMS, 0)
+        total = init.permanent_fte + init.asye_fte + init.agency_fte
+        for kind in KINDS:
+            n = getattr(init, f"{kind}_fte")
+            if init.tenure == "zero":
+                tenure_days = np.zeros(n)
+            elif kind == "asye":
+                tenure_days = self._initial_rng.random(n) * self.levers.asye_days
+            else:
+                years = self.hazard[kind].stationary_tenure(self._initial_rng, n)
+                tenure_days = years * DAYS_PER_YEAR
+            for t in tenure_days.tolist():
+                team = max(TEAMS, key=lambda x: (shares[x] * total - counts[x], shares[x]))
+                counts[team] += 1
+                w = self.join(kind, team, start_day=-t, initial=True)
+                if init.tenure == "equilibrium":
+                    self._maybe_already_on_notice(w)
+
+    def _maybe_already_on_notice(self, w: Worker) -> None:
+        """In a steady state some workers have already resigned and are working their
+        notice: the chance is that of resigning within one notice period."""
+        lv = self.cfg.leaving
+        notice = lv.notice_days_agency if w.kind == "agency" else lv.notice_days_permanent
+        p = -math.expm1(-self.hazard_of(w) * notice / DAYS_PER_YEAR)
+        if self._initial_rng.random() < p:
+            self.resign(w, notice_days=self._initial_rng.random() * notice)
+
+    def join(
+        self,
+        kind: str,
+        team: str | None = None,
+        start_day: float | None = None,
+        fte: float = 1.0,
+        initial: bool = False,
+    ) -> Worker:
+        """A worker of ``kind`` starts in ``team`` (default: the team most short)."""
+        team = team or self.team_for_new_worker()
+        spec = getattr(self.cfg.teams, team)
+        if kind == "asye":
+            cap, target = self.levers.asye_cap, self.levers.asye_target
+        else:
+            cap, target = spec.caseload_cap, spec.caseload_target
+        self._ids += 1
+        start = self.env.now if start_day is None else start_day
+        w = Worker(self._ids, kind, team, fte, start, cap * fte, target * fte)
+        if kind == "permanent":
+            w.senior = self._grade_u() < self.cfg.costs.senior_share
+        self.workers[w] = None
+        self._tally(w, +1)
+        self.fte[kind].add(fte, self.env.now)
+        if not initial:
+            if kind == "agency":
+                self.counters.agency_joiners += 1
+            else:
+                self.counters.joiners += 1
+        if kind == "asye":
+            delay = max(0.0, start + self.levers.asye_days - self.env.now)
+            self.env.timeout(delay, w).callbacks.append(self._asye_ends)
+        self.pools[team].add_worker(w)
+        return w
+
+    def _asye_ends(self, event: simpy.Event) -> None:
+        """The ASYE year of ``event.value`` (a worker) is over: qualified, or leaves."""
+        w = cast(Worker, event.value)
+        if not w.in_post or w.on_notice:
+            return
+        if self._leave_u() < self.cfg.leaving.asye_end_probability:
+            self.resign(w)
+            return
+        self._change_kind(w, "permanent")
+        spec = getattr(self.cfg.teams, w.team)
+        w.cap, w.target = spec.caseload_cap * w.fte, spec.caseload_target * w.fte
+        self.counters.asye_qualified += 1
+        self.pools[w.team].touch(w)
+        self.pools[w.team].drain()
+
+    def _change_kind(self, w: Worker, kind: str) -> None:
+        now = self.env.now
+        self.fte[w.kind].add(-w.fte, now)
+        self.fte[kind].add(w.fte, now)
+        if not w.on_notice:
+            self._tally(w, -1)
+        w.kind = kind
+        if not w.on_notice:
+            self._tally(w, +1)
+
+    def convert_to_permanent(self, w: Worker) -> None:
+        """An agency worker takes a permanent post, keeping their children."""
+        self._change_kind(w, "permanent")
+        w.start_day = self.env.now
+        self.counters.joiners += 1
+
+    # -- leaving --------------------------------------------------------------------------
+    def resign(self, w: Worker, notice_days: float | None = None) -> None:
+        """``w`` hands in notice now: takes no new children, leaves after the notice."""
+        if notice_days is None:
+            lv = self.cfg.leaving
+            notice_days = lv.notice_days_agency if w.kind == "agency" else lv.notice_days_permanent
+        if not w.on_notice:
+            self._tally(w, -1)
+        w.on_notice = True
+        self.pools[w.team].touch(w)
+        self.env.timeout(notice_days).callbacks.append(lambda _e: self._leave(w))
+
+    def _leave(self, w: Worker) -> None:
+        if not w.in_post:
+            return
+        w.in_post = False
+        self.workers.pop(w, None)
+        self.fte[w.kind].add(-w.fte, self.env.now)
+        if w.kind == "agency":
+            self.counters.agency_leavers += 1
+        else:
+            self.counters.leavers += 1
+            self.counters.leavers_fte += w.fte
+        for hook in self.levers.leave_hooks:
+            hook(w, self.env.now)
+        self._hand_over(self.pools[w.team].remove_worker(w), w.team)
+
+    def _hand_over(self, children: list, team: str) -> None:
+        self.counters.sw_changes_workforce += len(children)
+        pool = self.pools[team]
+        for c in children:
+            pool.allocate(c)
+
+    def hazard_of(self, w: Worker) -> float:
+        """Leaving hazard (per year) of ``w`` now, including the caseload multiplier."""
+        now = self.env.now
+        h = self.hazard[w.kind].at((now - w.start_day) / DAYS_PER_YEAR)
+        s = self.cfg.leaving.caseload_strength
+        if s > 0 and w.target > 0:
+            h *= 1.0 + s * max(0.0, len(w.children) / w.target - 1.0)
+        if self._supervision_gap > 0:
+            h *= 1.0 + self.cfg.leaving.supervision_strength * self._supervision_gap
+        for modifier in self.levers.hazard_modifiers:
+            h *= modifier(w, now)
+        return h
+
+    def monthly_draws(self, period_days: float) -> None:
+        """Draw who resigns, who starts an absence and which agency workers convert in the
+        coming period of ``period_days``."""
+        dt_years = period_days / DAYS_PER_YEAR
+        absence_rate = self.cfg.absence.episodes_per_year
+        self._supervision_gap = self._team_manager_gap()
+        for w in list(self.workers):
+            if w.on_notice:
+                continue
+            h = self.hazard_of(w)
+            if h > 0:
+                p = -math.expm1(-h * dt_years)
+                u = self._leave_u()
+                if u < p:
+                    # Given u < p, -log(1-u)/h is exactly the time of the first event of a
+                    # rate-h Poisson process conditioned to fall in the period.
+                    offset = -math.log1p(-u) / h * DAYS_PER_YEAR
+                    self.env.process(self._resign_later(w, offset))
+                    continue
+            if absence_rate > 0 and not w.absent:
+                p_abs = -math.expm1(-absence_rate * dt_years)
+                if self._absence_u() < p_abs:
+                    offset = self._absence_u() * period_days
+                    self.env.process(self._absence(w, offset, self._absence_duration()))
+
+    def _team_manager_gap(self) -> float:
+        """Share of the team managers needed who are not in post (0 when supervision
+        does not affect leaving)."""
+        if self.cfg.leaving.supervision_strength <= 0 or not self.workers:
+            return 0.0
+        needed = self.team_managers_needed()
+        return max(0.0, needed - self.team_managers()) / needed
+
+    def _resign_later(self, w: Worker, offset: float) -> Generator[simpy.Event, None, None]:
+        yield self.env.timeout(offset)
+        if w.in_post and not w.on_notice:
+            self.resign(w)
+
+    def _absence(
+        self, w: Worker, offset: float, duration: float
+    ) -> Generator[simpy.Event, None, None]:
+        yield self.env.timeout(offset)
+        if not w.in_post or w.on_notice or w.absent:
+            return
+        w.absent = True
+        pool = self.pools[w.team]
+        pool.touch(w)
+        handover_after = self.cfg.absence.reallocate_after_days
+        if duration > handover_after:
+            yield self.env.timeout(handover_after)
+            if w.in_post:
+                w.cases_handed_over = True
+                self._hand_over(pool.strip(w), w.team)
+            duration -= handover_after
+        yield self.env.timeout(duration)
+        w.absent = False
+        w.cases_handed_over = False
+        if w.in_post:
+            pool.touch(w)
+            pool.drain()

@@ -1,0 +1,318 @@
+"""The report of a saved experiment: ``charts/*.png|svg``, a self-contained ``report.html``
+(images embedded) and ``slides.pptx``, each written atomically into the results folder.
+Everything is read from the result files, so any saved experiment can be reported again
+without re-running it."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import logging
+import math
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+import pandas as pd
+from matplotlib.figure import Figure
+
+from sim.experiment.atomic import write_atomic, write_bytes, write_text
+from sim.experiment.results_folder import SavedResults, load_results
+from sim.report.assumptions import config_notes, experiment_assumptions
+from sim.report.charts import all_charts
+from sim.report.charts.style import (
+    finding,
+    fmt_gbp,
+    fmt_gbp_delta,
+    fmt_interval,
+    fmt_pct,
+    fmt_pp,
+    fmt_value,
+    metric_short,
+    provenance,
+    scenario_label,
+    target_info,
+    target_names,
+    target_rows,
+)
+
+log = logging.getLogger(__name__)
+
+CHART_FORMATS = ("png", "svg")
+CAPTIONS: dict[str, tuple[str, str]] = {
+    "fan_chart": (
+        "Over time",
+        "The line is the median of the simulated futures; the darker band holds the middle "
+        "50% of them and the lighter band 90%. The dotted line is the target, the vertical "
+        "line the target date; the dashed grey line repeats the baseline's median.",
+    ),
+    "distribution_at_target": (
+        "Spread at the target date",
+        "Each dot is one simulated future. The box holds the middle 50%, the line 5\u201395%, "
+        "the black tick is the median. A policy can move the median and still leave many "
+        "futures on the wrong side of the target.",
+    ),
+    "months_to_target": (
+        "How long until the target is met for good",
+        "For each month, the share of futures in which the metric was within the target "
+        "from that month to the end of the run. In brackets: the share of futures in which "
+        "that never happened.",
+    ),
+    "cost_vs_probability": (
+        "Cost against the chance of meeting the target",
+        "Each numbered point is a scenario (key on the right) with its 95% interval. Up "
+        "and to the left is better: a higher chance for less money.",
+    ),
+    "workforce": (
+        "Workforce",
+        "The median over the simulated futures of each kind of social worker in post, and "
+        "of vacancies (funded posts not filled by permanent staff; agency cover still counts "
+        "as a vacancy).",
+    ),
+    "paired_comparison": (
+        "Each policy against the baseline on the same futures",
+        "Every scenario ran on the same simulated futures (common random numbers), so the "
+        "difference in each future is the policy's effect there. Left: the spread of those "
+        "differences at the target date. Right: the difference in the chance of meeting the "
+        "target, with its paired 95% interval.",
+    ),
+}
+
+
+def render(fig: Figure, fmt: str) -> bytes:
+    """The figure as PNG (150 dpi) or SVG bytes, without timestamps (same input, same file)."""
+    buf = io.BytesIO()
+    with matplotlib.rc_context({"svg.hashsalt": "csc-sim", "svg.fonttype": "path"}):
+        meta = {"Date": None} if fmt == "svg" else {"Software": None}
+        fig.savefig(buf, format=fmt, dpi=150, metadata=meta)
+    return buf.getvalue()
+
+
+def write_report(folder: str | Path, slides: bool = True) -> Path:
+    """Chart a results folder and write ``charts/``, ``report.html`` and (unless
+    ``slides`` is False) ``slides.pptx`` into it. Returns the path of ``report.html``."""
+    results = load_results(folder)
+    root = results.folder
+    figures = all_charts(results)
+    pngs: dict[str, bytes] = {}
+    charts = root / "charts"
+    for name, fig in figures.items():
+        for fmt in CHART_FORMATS:
+            data = render(fig, fmt)
+            write_bytes(charts / f"{name}.{fmt}", data)
+            if fmt == "png":
+                pngs[name] = data
+    for old in charts.glob("*"):  # charts of an earlier report that this one has not
+        if old.suffix.lstrip(".") in CHART_FORMATS and old.stem not in figures:
+            old.unlink()
+    page = report_html(results, pngs)
+    write_text(root / "report.html", page)
+    if slides:
+        from sim.report.slides import build_slides
+
+        deck = build_slides(results, pngs)
+        write_atomic(root / "slides.pptx", lambda fh: fh.write(deck))
+    log.info("wrote %s: charts/, report.html%s", root, ", slides.pptx" if slides else "")
+    return root / "report.html"
+
+
+def _e(x: object) -> str:
+    return html.escape(str(x), quote=True)
+
+
+def _img(png: bytes, alt: str, gid: str) -> str:
+    b64 = base64.b64encode(png).decode("ascii")
+    return f'<img id="{_e(gid)}" src="data:image/png;base64,{b64}" alt="{_e(alt)}">'
+
+
+def _num(x: Any, fmt: str = "{:.0f}") -> str:
+    return "\u2013" if x is None or (isinstance(x, float) and math.isnan(x)) else fmt.format(x)
+
+
+def scenario_table_html(scenarios: pd.DataFrame, target: str) -> str:
+    """One target's rows of ``scenarios.csv`` as an HTML table, in file order."""
+    info = target_info(scenarios, target)
+    rows = target_rows(scenarios, target)
+    head = (
+        "<tr><th>Scenario</th><th>What it is</th><th>Chance of meeting the target</th>"
+        "<th>95% interval</th><th>Difference from baseline (95% interval)</th>"
+        f"<th>{_e(info.metric)} at {info.date:%d %b %Y}: median (5\u201395%)</th>"
+        "<th>Months until met for good (median)</th><th>Never met for good</th>"
+        "<th>Cost a year</th><th>Extra cost a year</th><th>GBP per percentage point</th></tr>"
+    )
+    body = []
+    for _, r in rows.iterrows():
+        base = bool(r["baseline"])
+        diff = (
+            "baseline"
+            if base
+            else f"{fmt_pp(r['diff_vs_baseline'])} ({fmt_pp(r['diff_low'])[:-3]} to "
+            f"{fmt_pp(r['diff_high'])[:-3]})"
+        )
+        value = (
+            f"{fmt_value(r['value_median'], info.metric)} ({fmt_value(r['value_p5'], info.metric)}"
+            f"\u2013{fmt_value(r['value_p95'], info.metric)})"
+        )
+        extra = "" if base else fmt_gbp_delta(r["extra_cost_per_year_gbp"])
+        per_pp = "" if base else _num(r["gbp_per_percentage_point"], "GBP {:,.0f}")
+        body.append(
+            f'<tr class="{"baseline" if base else ""}" data-scenario="{_e(r["scenario"])}">'
+            f"<td>{_e(scenario_label(str(r['scenario'])))}</td>"
+            f'<td class="desc">{_e(r["description"])}</td>'
+            f'<td class="n" data-p="{r["p_met"]:.6f}">{fmt_pct(r["p_met"])}</td>'
+            f'<td class="n">{fmt_interval(r["p_low"], r["p_high"])}</td>'
+            f'<td class="n">{diff}</td><td class="n">{value}</td>'
+            f'<td class="n">{_num(r["months_to_target_median"])}</td>'
+            f'<td class="n">{fmt_pct(r["share_never_kept"])}</td>'
+            f'<td class="n">{fmt_gbp(r["cost_per_year_gbp"])}</td>'
+            f'<td class="n">{extra}</td><td class="n">{per_pp}</td></tr>'
+        )
+    return (
+        f'<table class="scenarios" data-target="{_e(target)}"><thead>{head}</thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def _list(items: list[str]) -> str:
+    return "<ul>" + "".join(f"<li>{_e(x)}</li>" for x in items) + "</ul>"
+
+
+def _provenance_table(m: dict[str, Any]) -> str:
+    rows = [
+        ("Experiment", m.get("experiment")),
+        ("Experiment file", m.get("experiment_file")),
+        ("Experiment hash", m.get("experiment_hash")),
+        ("Root seed", m.get("root_seed")),
+        ("Replications per scenario", m.get("replications")),
+        ("Baseline", m.get("baseline")),
+        ("Started", m.get("started")),
+        ("Finished", m.get("finished")),
+        ("Command", m.get("command")),
+    ]
+    rows += [(f"Config hash: {k}", v) for k, v in m.get("config_hashes", {}).items()]
+    rows += [(f"Version: {k}", v) for k, v in m.get("versions", {}).items()]
+    return (
+        '<table class="provenance">'
+        + "".join(f"<tr><th>{_e(k)}</th><td><code>{_e(v)}</code></td></tr>" for k, v in rows)
+        + "</table>"
+    )
+
+
+def report_html(results: SavedResults, pngs: dict[str, bytes]) -> str:
+    """The whole page: slide, scenario tables, charts, assumptions, provenance."""
+    m, sc = results.manifest, results.scenarios
+    spec = m["resolved"]["experiment"]
+    headline = target_info(sc)
+    title = finding(target_rows(sc), headline)
+    parts = [
+        f"<header><h1>{_e(m['experiment'])}</h1>",
+        f'<p class="lead">{_e(" ".join(str(spec.get("description", "")).split()))}</p>',
+        f'<p class="meta">{len(results.scenario_names)} scenarios \u00d7 '
+        f"{_e(m.get('replications'))} simulated futures each, on common random numbers "
+        f"\u00b7 root seed {_e(m.get('root_seed'))} \u00b7 run "
+        f"{_e(str(m.get('finished', ''))[:10])}</p></header>",
+        '<section id="headline"><h2>The finding</h2>',
+        _img(pngs["policy_comparison"], title, "policy_comparison"),
+        "</section>",
+        '<section id="scenarios"><h2>Scenarios</h2>',
+    ]
+    for k, name in enumerate(target_names(sc)):
+        info = target_info(sc, name)
+        label = "Headline target" if k == 0 else "Target"
+        parts.append(
+            f"<h3>{label}: {_e(info.description or info.short)}</h3>"
+            f'<p class="meta"><code>{_e(name)}</code>: {_e(info.short)}</p>'
+        )
+        parts.append(scenario_table_html(sc, name))
+    parts.append('</section><section id="charts"><h2>Charts</h2>')
+    for name, png in pngs.items():
+        if name == "policy_comparison":
+            continue
+        key = "fan_chart" if name.startswith("fan_chart") else name
+        head, text = CAPTIONS.get(key, (scenario_label(name), ""))
+        if name.startswith("fan_chart_"):
+            head = f"Over time: {metric_short(name.removeprefix('fan_chart_'))}"
+        parts.append(
+            f"<figure><h3>{_e(head)}</h3>{_img(png, head, name)}"
+            f"<figcaption>{_e(text)}</figcaption></figure>"
+        )
+    parts.append("</section>")
+    parts.append(_assumptions_html(results))
+    parts.append(
+        '<section id="provenance"><h2>Provenance</h2>'
+        f"<p>{_e(provenance(m))}.</p>{_provenance_table(m)}</section>"
+    )
+    parts.append(
+        "<footer>Made by csc-sim from the files in this folder (scenarios.csv, "
+        "replications.parquet, timeseries.parquet, manifest.json). Charts are also in "
+        "charts/ as PNG and SVG.</footer>"
+    )
+    return _page(str(m["experiment"]), "\n".join(parts))
+
+
+def _assumptions_html(results: SavedResults) -> str:
+    spec = results.manifest["resolved"]["experiment"]
+    own = experiment_assumptions(results)
+    out = ['<section id="assumptions"><h2>Assumptions</h2>']
+    out.append("<h3>Stated in the experiment</h3>")
+    out.append(_list(own) if own else "<p>The experiment file lists no assumptions.</p>")
+    out.append("<h3>Scenarios</h3>")
+    out.append(
+        _list(
+            [
+                f"{scenario_label(s['name'])}: {' '.join(s['description'].split())}"
+                for s in spec["scenarios"]
+            ]
+        )
+    )
+    out.append("<h3>Targets</h3>")
+    out.append(_list([_target_line(t) for t in spec["targets"]]))
+    notes = config_notes(results)
+    out.append("<h3>In the council config</h3>")
+    if notes.notes:
+        files = ", ".join(p.name for p in notes.files)
+        out.append(
+            f"<details><summary>{len(notes.notes)} comments marked \u201cassumption\u201d in "
+            f"{_e(files)} (the base config; scenarios override some of these fields)</summary>"
+            f"{_list(notes.notes)}</details>"
+        )
+    else:
+        reason = notes.missing_reason or "the config has no comments marked \u201cassumption\u201d"
+        out.append(f"<p>Not listed: {_e(reason)}.</p>")
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def _target_line(t: dict[str, Any]) -> str:
+    """``caseload_18: Average caseload ... (avg_caseload <= 18 at 2018-03-31, ...)``."""
+    bound = f"<= {t['max']:g}" if t.get("max") is not None else f">= {t['min']:g}"
+    held = f", and the {t['sustain_months']} month ends before" if t.get("sustain_months") else ""
+    desc = " ".join(str(t.get("description") or "").split())
+    return f"{t['name']}: {desc} ({t['metric']} {bound} at {t['date']}{held})"
+
+
+CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;
+color:#222;margin:0 auto;max-width:1200px;padding:1.5rem;line-height:1.45}
+h1{margin:.2rem 0}h2{border-bottom:2px solid #ddd;padding-bottom:.2rem;margin-top:2.2rem}
+.lead{font-size:1.1rem}.meta{color:#555;font-size:.92rem}
+img{max-width:100%;height:auto;display:block;margin:.5rem 0;border:1px solid #eee}
+table{border-collapse:collapse;width:100%;font-size:.88rem;margin:.6rem 0 1.2rem}
+th,td{border-bottom:1px solid #e3e3e3;padding:.35rem .45rem;text-align:left;vertical-align:top}
+th{background:#f4f4f4}td.n{text-align:right;white-space:nowrap}
+tr.baseline td{background:#f7f7f7}tr.baseline td:first-child{font-weight:600}
+td.desc{min-width:16rem}
+figure{margin:1.5rem 0}figcaption{color:#444;font-size:.92rem;max-width:60rem}
+table.provenance th{width:16rem}code{font-size:.85rem;word-break:break-all}
+details summary{cursor:pointer}footer{color:#666;font-size:.85rem;margin-top:3rem}
+"""
+
+
+def _page(title: str, body: str) -> str:
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_e(title)} \u2014 csc-sim report</title><style>{CSS}</style></head>\n"
+        f"<body>\n{body}\n</body></html>\n"
+    )
