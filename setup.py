@@ -5,7 +5,7 @@ into extension modules that run the same code faster (benchmarks/README.md). Aft
 successful build, a stamp of the compiled sources' hashes goes beside them, so that an
 edited module is noticed at import and the Python source used until the next
 ``pip install -e .``. ``CSC_SIM_PURE=1 pip install -e .`` skips compiling (for a machine
-with no C compiler); results are the same bytes either way (tests/test_core.py).
+with no C compiler); results are the same bytes either way (tests/e2e/test_compiled_core.py).
 """
 
 from __future__ import annotations

@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 import simpy
 
-from sim import core
 from sim.config.loader import load_config
+from sim.model import core
 from sim.model.core import PURE_ENV
 from sim.model.simulation import CouncilModel
 

@@ -313,7 +313,7 @@ class Costs(Strict):
     recruitment_cost_per_hire_gbp: float = NonNeg
 
 
-class Target(Strict):
+class CaseloadTarget(Strict):
     """The headline caseload target: average caseload at most ``avg_caseload_max`` at
     ``date`` and at every month end in the ``sustain_months`` before it."""
 
@@ -347,7 +347,7 @@ class CouncilConfig(Strict):
     establishment: Establishment
     recruitment: Recruitment
     costs: Costs
-    target: Target
+    target: CaseloadTarget
 
     @field_validator("demand")
     @classmethod
@@ -369,7 +369,7 @@ class CouncilConfig(Strict):
 
     @field_validator("target")
     @classmethod
-    def _target_after_start(cls, target: Target, info: ValidationInfo) -> Target:
+    def _target_after_start(cls, target: CaseloadTarget, info: ValidationInfo) -> CaseloadTarget:
         start = info.data.get("start_date")
         if start is not None and target.date < start:
             raise ValueError(f"target.date {target.date} is before start_date {start}")

@@ -29,7 +29,7 @@ from sim.metrics import BY_COLUMN
 METRICS = tuple(BY_COLUMN)
 
 
-class TargetSpec(Strict):
+class Target(Strict):
     """A KPI at most ``max`` (or at least ``min``) at ``date`` and at each of the
     ``sustain_months`` month ends before it."""
 
@@ -49,7 +49,7 @@ class TargetSpec(Strict):
         return v
 
     @model_validator(mode="after")
-    def _one_bound(self) -> TargetSpec:
+    def _one_bound(self) -> Target:
         if (self.max is None) == (self.min is None):
             raise ValueError("give exactly one of max and min")
         return self
@@ -79,7 +79,7 @@ class Experiment(Strict):
     replications: int | None = Field(default=None, ge=1)
     precision: Precision | None = None
     root_seed: int = Field(ge=0)
-    targets: list[TargetSpec] = Field(min_length=1)
+    targets: list[Target] = Field(min_length=1)
     scenarios: list[Scenario] = Field(min_length=1)
     assumptions: list[str] = Field(default_factory=list)
     councils: Councils | None = None

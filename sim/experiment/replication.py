@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.config.experiment import ResolvedExperiment, TargetSpec
+from sim.config.experiment import ResolvedExperiment, Target
 from sim.metrics import SUMMARY_KPIS
 from sim.model.rng import replication_seed
 from sim.model.run import run_one
@@ -20,7 +20,7 @@ from sim.model.summary import evaluate_target
 log = logging.getLogger(__name__)
 
 
-def target_columns(target: TargetSpec) -> dict[str, str]:
+def target_columns(target: Target) -> dict[str, str]:
     """Column names of one target's results in ``replications``."""
     return {k: f"{target.name}_{k}" for k in ("met", "value", "kept_from_month")}
 

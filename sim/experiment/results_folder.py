@@ -232,9 +232,14 @@ class SavedResults:
         return list(self.manifest["scenarios"])
 
     @property
+    def spec(self) -> dict[str, Any]:
+        """The experiment as resolved when it ran (the file's content, ``base`` included)."""
+        return self.manifest["resolved"]["experiment"]
+
+    @property
     def targets(self) -> list[dict[str, Any]]:
         """Target definitions as in the experiment file (the first is the headline)."""
-        return self.manifest["resolved"]["experiment"]["targets"]
+        return self.spec["targets"]
 
     @property
     def headline(self) -> dict[str, Any]:
@@ -242,14 +247,11 @@ class SavedResults:
 
     @property
     def descriptions(self) -> dict[str, str]:
-        return {
-            s["name"]: s["description"]
-            for s in self.manifest["resolved"]["experiment"]["scenarios"]
-        }
+        return {s["name"]: s["description"] for s in self.spec["scenarios"]}
 
     @property
     def assumptions(self) -> list[str]:
-        return list(self.manifest["resolved"]["experiment"].get("assumptions", []))
+        return list(self.spec.get("assumptions", []))
 
 
 def load_results(folder: str | Path) -> SavedResults:

@@ -128,5 +128,3 @@ def _prepare_folder(
     folder.root.mkdir(parents=True, exist_ok=True)
     folder.write_manifest(manifest)
     return folder
-
-

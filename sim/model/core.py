@@ -2,8 +2,8 @@
 time (``setup.py``), and the check that the compiled ones still match their source.
 
 The core is plain, typed Python; mypyc makes it about a third faster (benchmarks/README.md)
-and gives the same bytes (``tests/test_core.py``). Because an extension module is imported
-in preference to the ``.py`` beside it, an edit to a core module would silently not take
+and gives the same bytes (``tests/e2e/test_compiled_core.py``). Because an extension module
+is imported in preference to the ``.py`` beside it, an edit to a core module would silently not take
 effect until the next build. So the build writes a stamp of the sources' hashes, and at
 import (``sim/model/__init__.py`` calls :func:`select`) the core runs from its Python source
 whenever any core module differs from the stamp, with a warning, or when

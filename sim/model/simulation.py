@@ -130,7 +130,7 @@ def _collector_off() -> Iterator[None]:
     so the collector would otherwise rescan the model's live objects again and again
     (measured: Manchester 0.42 s -> 0.34 s a replication; England 184 s -> 107 s with a mere
     freeze). Nothing is lost: a run creates no cyclic garbage (children, workers and events
-    are freed by reference counting; ``tests/test_model.py`` checks it), so memory does not
+    are freed by reference counting; ``tests/e2e/test_shipped.py`` checks it), so memory does not
     grow while the collector is off. The model's own graph has cycles and goes at the next
     routine collection after the model is dropped."""
     was_enabled = gc.isenabled()

@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sim.config.council import CouncilConfig, Target
+from sim.config.council import CaseloadTarget, CouncilConfig
 from sim.config.loader import config_hash
 from sim.metrics import SUMMARY_FLOWS, SUMMARY_KPIS
 from sim.version import __version__
 
 if TYPE_CHECKING:
     from sim.model.simulation import CouncilModel
+
 
 def _clean(x: Any) -> Any:
     """JSON-safe scalar: NaN becomes None."""
@@ -62,7 +63,7 @@ def evaluate_target(
     }
 
 
-def target_result(frame: pd.DataFrame, target: Target) -> dict[str, Any]:
+def target_result(frame: pd.DataFrame, target: CaseloadTarget) -> dict[str, Any]:
     """The council config's headline caseload target, evaluated on one run."""
     r = evaluate_target(
         frame, "avg_caseload", target.date, target.sustain_months, max_value=target.avg_caseload_max

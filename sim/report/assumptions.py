@@ -105,7 +105,7 @@ def config_notes(results: SavedResults, search: list[Path] | None = None) -> Con
     exp_file = next((c for c in candidates if c.is_file()), None)
     if exp_file is None:
         return ConfigNotes(missing_reason=f"the experiment file {given} was not found")
-    spec = manifest["resolved"]["experiment"]
+    spec = results.spec
     try:
         again = validate_experiment(spec, str(exp_file), exp_file.resolve().parent)
     except Exception as exc:  # a moved or edited config: say so, do not fail the report

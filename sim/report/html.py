@@ -202,7 +202,7 @@ def _provenance_table(m: dict[str, Any]) -> str:
 def report_html(results: SavedResults, pngs: dict[str, bytes]) -> str:
     """The whole page: slide, scenario tables, charts, assumptions, provenance."""
     m, sc = results.manifest, results.scenarios
-    spec = m["resolved"]["experiment"]
+    spec = results.spec
     headline = target_info(sc)
     title = finding(target_rows(sc), headline)
     parts = [
@@ -252,7 +252,7 @@ def report_html(results: SavedResults, pngs: dict[str, bytes]) -> str:
 
 
 def _assumptions_html(results: SavedResults) -> str:
-    spec = results.manifest["resolved"]["experiment"]
+    spec = results.spec
     own = experiment_assumptions(results)
     out = ['<section id="assumptions"><h2>Assumptions</h2>']
     out.append("<h3>Stated in the experiment</h3>")

@@ -29,7 +29,7 @@ def build_slides(results: SavedResults, pngs: dict[str, bytes]) -> bytes:
     prs = Presentation()
     prs.slide_width, prs.slide_height = WIDTH, HEIGHT
     m = results.manifest
-    spec = m["resolved"]["experiment"]
+    spec = results.spec
     rows = target_rows(results.scenarios)
     headline = finding(rows, _target_info(results.scenarios))
 

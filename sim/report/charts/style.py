@@ -33,6 +33,7 @@ LINESTYLES: tuple[str, ...] = ("-", "--", ":")
 HATCHES: tuple[str, ...] = ("", "//", "..")
 MARKERS: tuple[str, ...] = ("o", "s", "^", "D")
 
+
 @dataclass(frozen=True)
 class Style:
     """How one scenario is drawn in every chart."""

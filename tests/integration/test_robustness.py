@@ -1,98 +1,22 @@
-"""Trustworthy under interruption, failure and extreme input: real signals on real
-processes, a failing replication, a full disk, and councils at the edges."""
+"""Trustworthy under failure and extreme input: a failing replication, a full disk, `csc-sim
+check` and `validate`, and councils at the edges. (Real signals on real processes:
+tests/e2e/test_signals.py.)"""
 
 from __future__ import annotations
 
 import errno
 import os
-import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import numpy as np
-import pytest
 import yaml
 
-import sim.replication as replication_module
-import sim.store as store_module
+import sim.experiment.replication as replication_module
+import sim.experiment.results_folder as store_module
 from sim.cli import main
-from sim.experiment import run_experiment
-from sim.model import CouncilModel
+from sim.experiment.runner import run_experiment
+from sim.model.simulation import CouncilModel
 from tests.conftest import council
-from tests.test_experiment import BASELINE, CAMPAIGN, FILES, write_experiment
-
-
-def _slow_experiment(tmp_path: Path) -> Path:
-    """Enough work (about 10 s) that a signal lands part way through."""
-    return write_experiment(tmp_path, [BASELINE, CAMPAIGN], replications=40)
-
-
-def _start(exp: Path, out: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sim.cli",
-            "experiment",
-            str(exp),
-            "--out",
-            str(out),
-            "--quiet",
-            "--chunk-size",
-            "2",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def _wait_for_parts(out: Path, n: int, proc: subprocess.Popen, limit: float = 60) -> None:
-    t0 = time.time()
-    while time.time() - t0 < limit:
-        parts = list((out / "parts").glob("*.rows.parquet")) if (out / "parts").exists() else []
-        if len(parts) >= n:
-            return
-        assert proc.poll() is None, f"finished before it could be interrupted: {proc.stderr.read()}"
-        time.sleep(0.05)
-    raise AssertionError("no parts written")
-
-
-@pytest.fixture(scope="module")
-def uninterrupted(tmp_path_factory) -> tuple[Path, Path]:
-    """The experiment and the folder of one run without interruption."""
-    root = tmp_path_factory.mktemp("whole")
-    exp = _slow_experiment(root)
-    assert main(["experiment", str(exp), "--out", str(root / "out"), "--quiet"]) == 0
-    return exp, root / "out"
-
-
-@pytest.mark.parametrize(
-    "sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["SIGINT", "SIGTERM", "SIGKILL"]
-)
-def test_signal_part_way_then_resume_gives_identical_files(tmp_path, sig, uninterrupted):
-    exp, whole = uninterrupted
-    cut = tmp_path / "cut"
-    proc = _start(exp, cut)
-    _wait_for_parts(cut, 3, proc)
-    proc.send_signal(sig)
-    _, err = proc.communicate(timeout=60)
-    kept = len(list((cut / "parts").glob("*.rows.parquet")))
-    assert kept >= 3, "finished replications were lost"
-    if sig == signal.SIGKILL:
-        assert proc.returncode == -signal.SIGKILL
-    else:
-        assert proc.returncode == 130, err
-        assert "--resume" in err and str(cut) in err, err
-    assert not (cut / "replications.parquet").exists()
-    leftovers = [p for p in cut.rglob("*") if p.name.endswith(".tmp")]
-    if sig != signal.SIGKILL:
-        assert not leftovers, f"half-written files left: {leftovers}"
-    assert main(["experiment", str(exp), "--out", str(cut), "--resume", "--quiet"]) == 0
-    for name in FILES:
-        assert (whole / name).read_bytes() == (cut / name).read_bytes(), name
+from tests.support.experiments import BASELINE, CAMPAIGN, write_experiment
 
 
 def test_a_failing_replication_is_reported_and_the_rest_kept(tmp_path, monkeypatch, capsys):

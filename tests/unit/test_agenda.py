@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import simpy
 
-from sim.agenda import Agenda
+from sim.model.agenda import Agenda
 
 MONTH_ENDS = [31.0, 59.0, 90.0, 120.0]
 

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from sim.cli import main
-from sim.loading import ConfigError, load_config
+from sim.config.loader import ConfigError, load_config
 from tests.conftest import CONFIGS
 
 BASE = yaml.safe_load((CONFIGS / "manchester_2016.yaml").read_text())

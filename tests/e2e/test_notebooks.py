@@ -11,7 +11,7 @@ import pytest
 from nbclient import NotebookClient
 
 from tests.conftest import ROOT
-from tests.test_charts import results_folder
+from tests.support.results import results_folder
 
 NOTEBOOKS = ROOT / "notebooks"
 
@@ -68,7 +68,7 @@ def test_calibrate_council_notebook_runs(monkeypatch, tmp_path):
     config = tmp_path / "my_council.yaml"
     assert config.exists() and "assumption" in config.read_text()
     import sim
-    from sim.steady_state import expected_open_cases
+    from sim.model.steady_state import expected_open_cases
 
     cfg = sim.load_config(config)
     expected = expected_open_cases(

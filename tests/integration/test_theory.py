@@ -1,4 +1,4 @@
-"""The model against queueing and stock-flow theory (sim/validation.py: the same checks
+"""The model against queueing and stock-flow theory (sim/checks/theory.py: the same checks
 ``csc-sim validate`` reports). Each check uses enough replications to be decisive, and its
 tolerance comes from the statistics, not from the model's own output."""
 
@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from sim import validation
-from sim.model import CouncilModel
+from sim.checks import theory
+from sim.model.simulation import CouncilModel
 from tests.conftest import council, exp
 
 
-@pytest.mark.parametrize("check", validation.CHECKS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("check", theory.CHECKS, ids=lambda c: c.__name__)
 def test_model_matches_theory(check):
     results = check(False)
     assert results, "a check measured nothing"
@@ -21,8 +21,8 @@ def test_model_matches_theory(check):
 
 def test_erlang_c_formula():
     """The reference itself: M/M/1 waits with probability rho; a textbook M/M/2 value."""
-    assert validation.erlang_c_probability(1, 0.5) == pytest.approx(0.5)
-    assert validation.erlang_c_probability(2, 1.0) == pytest.approx(1 / 3)
+    assert theory.erlang_c_probability(1, 0.5) == pytest.approx(0.5)
+    assert theory.erlang_c_probability(2, 1.0) == pytest.approx(1 / 3)
 
 
 def run(cfg, seed: int):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import distributed
 
-from sim.experiment import run_experiment
-from tests.test_experiment import BASELINE, CAMPAIGN, FILES, write_experiment
+from sim.experiment.runner import run_experiment
+from tests.support.experiments import BASELINE, CAMPAIGN, FILES, write_experiment
 
 
 def test_dask_cluster_matches_local_run_byte_for_byte(tmp_path):

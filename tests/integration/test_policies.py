@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from pydantic import TypeAdapter
 
-from sim.model import CouncilModel
-from sim.policies import Policy
+from sim.config.policies import Policy
+from sim.model.simulation import CouncilModel
 from tests.conftest import council
 
 POLICY = TypeAdapter(Policy)

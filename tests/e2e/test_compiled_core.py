@@ -1,4 +1,4 @@
-"""The compiled core (sim/core.py, setup.py): installed compiled, the same bytes as its
+"""The compiled core (sim/model/core.py, setup.py): installed compiled, the same bytes as its
 Python source, and never run stale after an edit."""
 
 from __future__ import annotations
@@ -12,23 +12,23 @@ import sys
 from pathlib import Path
 
 import sim
-from sim import core
+from sim.model import core
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SUFFIXES = tuple(importlib.machinery.EXTENSION_SUFFIXES)
 
 FINGERPRINTS = """
 import hashlib, json, sys
-import sim, sim.cases
-from sim import core
-from sim.experiment_config import load_experiment
-from sim.loading import load_config
-from sim.model import run_one
+import sim, sim.model.cases
+from sim.model import core
+from sim.config.experiment import load_experiment
+from sim.config.loader import load_config
+from sim.model.run import run_one
 
 def digest(frame):
     return hashlib.sha256(frame.to_csv().encode()).hexdigest()
 
-out = {"mode": core.MODE, "cases_file": sim.cases.__file__}
+out = {"mode": core.MODE, "cases_file": sim.model.cases.__file__}
 for name in ("manchester_2016", "cheshire_east_2017"):
     cfg = load_config(f"configs/{name}.yaml")
     for seed in (1, 2):
@@ -62,7 +62,7 @@ def test_the_installed_core_is_compiled_and_current():
         "the core runs from its Python source: compile it with `pip install -e .` "
         f"(changed since the build: {core.changed_since_build(core.HERE)})"
     )
-    assert sim.cases.__file__.endswith(SUFFIXES)
+    assert sim.model.cases.__file__.endswith(SUFFIXES)
 
 
 def test_compiled_and_source_core_give_the_same_bytes():
@@ -81,13 +81,16 @@ def test_compiled_and_source_core_give_the_same_bytes():
 def _copy_installed_package(dest: Path) -> Path:
     """A copy of the installed package, compiled modules, stamp and shared library
     included, importable from ``dest``."""
-    shutil.copytree(core.HERE, dest / "sim", ignore=shutil.ignore_patterns("__pycache__"))
-    for lib in core.HERE.parent.glob("sim_core__mypyc*"):
+    shutil.copytree(core.HERE.parent, dest / "sim", ignore=shutil.ignore_patterns("__pycache__"))
+    for lib in core.HERE.parent.parent.glob("sim_core__mypyc*"):
         shutil.copy(lib, dest)
-    return dest / "sim"
+    return dest / "sim" / "model"
 
 
-WHICH = "import sim, sim.cases; from sim import core; print(core.MODE, sim.cases.__file__)"
+WHICH = (
+    "import sim, sim.model.cases; from sim.model import core; "
+    "print(core.MODE, sim.model.cases.__file__)"
+)
 
 
 def test_an_edited_core_module_runs_from_source_until_rebuilt(tmp_path):

@@ -9,7 +9,6 @@ region's sums, the charts' labels and the README's column table
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from typing import Literal
 
@@ -73,94 +72,185 @@ class Metric:
 _FTE = ("qualified_fte", "asye_fte", "agency_fte")
 
 METRICS: tuple[Metric, ...] = (
-    Metric("referrals", "referrals in the month (re-referrals of closed cases included)",
-           "referrals", "flow"),
+    Metric(
+        "referrals",
+        "referrals in the month (re-referrals of closed cases included)",
+        "referrals",
+        "flow",
+    ),
     Metric("rereferrals", "re-referrals of closed cases in the month", "referrals", "flow"),
     Metric("closures", "cases closed in the month", "children", "flow"),
-    Metric("open_cases", "children open at month end", "children", "stock",
-           label="Open children"),
+    Metric("open_cases", "children open at month end", "children", "stock", label="Open children"),
     Metric("open_assessment", "children open at month end in assessment", "children", "stock"),
-    Metric("open_cin", "children open at month end on a Child in Need plan", "children",
-           "stock"),
-    Metric("open_cp", "children open at month end on a Child Protection plan", "children",
-           "stock"),
+    Metric("open_cin", "children open at month end on a Child in Need plan", "children", "stock"),
+    Metric("open_cp", "children open at month end on a Child Protection plan", "children", "stock"),
     Metric("open_lac", "children open at month end looked after", "children", "stock"),
-    Metric("unallocated_cases", "open children with no allocated worker (waiting for a place)",
-           "children", "stock", label="Unallocated children"),
-    Metric("mean_open_cases", "time-average of open children over the month", "children",
-           "flow"),
+    Metric(
+        "unallocated_cases",
+        "open children with no allocated worker (waiting for a place)",
+        "children",
+        "stock",
+        label="Unallocated children",
+    ),
+    Metric("mean_open_cases", "time-average of open children over the month", "children", "flow"),
     Metric("establishment_fte", "funded social worker posts", "FTE", "stock"),
-    Metric("qualified_fte", "permanent qualified social workers in post", "FTE", "stock",
-           label="Permanent qualified social workers (FTE)"),
-    Metric("asye_fte", "newly qualified social workers in their ASYE in post", "FTE", "stock",
-           label="NQSWs in the ASYE (FTE)"),
-    Metric("agency_fte", "agency social workers in post", "FTE", "stock",
-           label="Agency social workers (FTE)"),
-    Metric("vacancy_fte", "funded establishment minus permanent FTE (qualified + ASYE), as DfE "
-           "counts vacancies: agency cover still counts as a vacancy", "FTE", "stock",
-           label="Vacancies (FTE)"),
-    Metric("agency_share", "agency FTE over all social worker FTE in post", "share", "stock",
-           region=Ratio("agency_fte", _FTE), label="Agency share of social workers",
-           short="agency share", phrase="an agency share of {value}"),
+    Metric(
+        "qualified_fte",
+        "permanent qualified social workers in post",
+        "FTE",
+        "stock",
+        label="Permanent qualified social workers (FTE)",
+    ),
+    Metric(
+        "asye_fte",
+        "newly qualified social workers in their ASYE in post",
+        "FTE",
+        "stock",
+        label="NQSWs in the ASYE (FTE)",
+    ),
+    Metric(
+        "agency_fte",
+        "agency social workers in post",
+        "FTE",
+        "stock",
+        label="Agency social workers (FTE)",
+    ),
+    Metric(
+        "vacancy_fte",
+        "funded establishment minus permanent FTE (qualified + ASYE), as DfE "
+        "counts vacancies: agency cover still counts as a vacancy",
+        "FTE",
+        "stock",
+        label="Vacancies (FTE)",
+    ),
+    Metric(
+        "agency_share",
+        "agency FTE over all social worker FTE in post",
+        "share",
+        "stock",
+        region=Ratio("agency_fte", _FTE),
+        label="Agency share of social workers",
+        short="agency share",
+        phrase="an agency share of {value}",
+    ),
     Metric("absent_fte", "social workers absent at month end", "FTE", "stock"),
-    Metric("avg_caseload", "**children allocated to qualified workers (permanent and agency) "
-           "per qualified FTE** — what the reports call caseload. NQSWs in their ASYE are left "
-           "out of both numerator and denominator and reported separately as "
-           "`avg_caseload_asye` (Manchester 2016 reported 24 and 22 the same way, para 4.17). "
-           "Undefined (empty) when no qualified worker is in post.", "children per FTE",
-           "stock", region=Ratio("caseload_children", ("caseload_fte",)),
-           label="Average caseload (children per qualified FTE)", short="average caseload",
-           phrase="an average caseload of {value}"),
-    Metric("avg_caseload_asye", "children allocated to NQSWs in their ASYE per ASYE FTE",
-           "children per FTE", "stock",
-           region=Ratio("asye_caseload_children", ("asye_caseload_fte",)),
-           label="Average caseload of NQSWs in the ASYE", short="NQSW caseload"),
-    Metric("share_workers_over_target", "share of case-holding workers whose caseload is over "
-           "their own target (team target x FTE; the ASYE target for NQSWs)", "share", "stock",
-           region=Ratio("case_holders_over_target", ("case_holders",)),
-           label="Share of workers over their caseload target",
-           short="share of workers over target",
-           phrase="{value} of workers over their caseload target"),
-    Metric("max_worker_load", "highest caseload / cap of any worker (at most 1 when "
-           "`allocation.when_full: wait`)", "ratio", "stock", region=Largest()),
-    Metric("caseload_children", "numerator of `avg_caseload`: children held by qualified "
-           "workers", "children", "stock"),
+    Metric(
+        "avg_caseload",
+        "**children allocated to qualified workers (permanent and agency) "
+        "per qualified FTE** — what the reports call caseload. NQSWs in their ASYE are left "
+        "out of both numerator and denominator and reported separately as "
+        "`avg_caseload_asye` (Manchester 2016 reported 24 and 22 the same way, para 4.17). "
+        "Undefined (empty) when no qualified worker is in post.",
+        "children per FTE",
+        "stock",
+        region=Ratio("caseload_children", ("caseload_fte",)),
+        label="Average caseload (children per qualified FTE)",
+        short="average caseload",
+        phrase="an average caseload of {value}",
+    ),
+    Metric(
+        "avg_caseload_asye",
+        "children allocated to NQSWs in their ASYE per ASYE FTE",
+        "children per FTE",
+        "stock",
+        region=Ratio("asye_caseload_children", ("asye_caseload_fte",)),
+        label="Average caseload of NQSWs in the ASYE",
+        short="NQSW caseload",
+    ),
+    Metric(
+        "share_workers_over_target",
+        "share of case-holding workers whose caseload is over "
+        "their own target (team target x FTE; the ASYE target for NQSWs)",
+        "share",
+        "stock",
+        region=Ratio("case_holders_over_target", ("case_holders",)),
+        label="Share of workers over their caseload target",
+        short="share of workers over target",
+        phrase="{value} of workers over their caseload target",
+    ),
+    Metric(
+        "max_worker_load",
+        "highest caseload / cap of any worker (at most 1 when `allocation.when_full: wait`)",
+        "ratio",
+        "stock",
+        region=Largest(),
+    ),
+    Metric(
+        "caseload_children",
+        "numerator of `avg_caseload`: children held by qualified workers",
+        "children",
+        "stock",
+    ),
     Metric("caseload_fte", "denominator of `avg_caseload`: qualified FTE", "FTE", "stock"),
     Metric("asye_caseload_children", "numerator of `avg_caseload_asye`", "children", "stock"),
     Metric("asye_caseload_fte", "denominator of `avg_caseload_asye`", "FTE", "stock"),
-    Metric("case_holders", "denominator of `share_workers_over_target`: case-holding workers",
-           "workers", "stock"),
-    Metric("case_holders_over_target", "numerator of `share_workers_over_target`", "workers",
-           "stock"),
+    Metric(
+        "case_holders",
+        "denominator of `share_workers_over_target`: case-holding workers",
+        "workers",
+        "stock",
+    ),
+    Metric(
+        "case_holders_over_target", "numerator of `share_workers_over_target`", "workers", "stock"
+    ),
     Metric("joiners", "permanent workers (qualified or ASYE) starting", "workers", "flow"),
     Metric("leavers", "permanent workers (qualified or ASYE) leaving", "workers", "flow"),
     Metric("hires", "permanent appointments made by recruitment panels", "workers", "flow"),
     Metric("agency_joiners", "agency workers starting an assignment", "workers", "flow"),
     Metric("agency_leavers", "agency assignments ending", "workers", "flow"),
     Metric("asye_qualified", "NQSWs completing the ASYE", "workers", "flow"),
-    Metric("turnover_12m", "permanent leavers (FTE) in the last 12 months over the average "
-           "permanent FTE in post in them (DfE's definition); annualised in the first year",
-           "share", "stock", region=Weighted(("qualified_fte", "asye_fte")),
-           label="Turnover of permanent staff (12 months)", short="turnover",
-           phrase="turnover of {value}"),
-    Metric("sw_changes", "allocations of a child to a new worker after a previous one (team "
-           "moves, leavers, long absences)", "allocations", "flow"),
-    Metric("sw_changes_workforce", "of `sw_changes`, children who lost a worker who left, went "
-           "on long absence or whose agency assignment ended", "allocations", "flow"),
+    Metric(
+        "turnover_12m",
+        "permanent leavers (FTE) in the last 12 months over the average "
+        "permanent FTE in post in them (DfE's definition); annualised in the first year",
+        "share",
+        "stock",
+        region=Weighted(("qualified_fte", "asye_fte")),
+        label="Turnover of permanent staff (12 months)",
+        short="turnover",
+        phrase="turnover of {value}",
+    ),
+    Metric(
+        "sw_changes",
+        "allocations of a child to a new worker after a previous one (team "
+        "moves, leavers, long absences)",
+        "allocations",
+        "flow",
+    ),
+    Metric(
+        "sw_changes_workforce",
+        "of `sw_changes`, children who lost a worker who left, went "
+        "on long absence or whose agency assignment ended",
+        "allocations",
+        "flow",
+    ),
     Metric("team_managers_fte", "team managers in post", "FTE", "stock"),
-    Metric("team_managers_needed", "team manager posts needed at the configured span (1:8) "
-           "for the case-holders in post", "FTE", "stock"),
-    Metric("team_manager_shortfall", "team managers needed minus those in post", "FTE",
-           "stock"),
-    Metric("cost_gbp", "pay with on-costs (permanent, ASYE), agency (pay + premium), team "
-           "managers, recruitment and policies, over the month", "GBP", "flow"),
-    Metric("cost_permanent_gbp", "of `cost_gbp`: permanent and ASYE pay with on-costs", "GBP",
-           "flow"),
+    Metric(
+        "team_managers_needed",
+        "team manager posts needed at the configured span (1:8) for the case-holders in post",
+        "FTE",
+        "stock",
+    ),
+    Metric("team_manager_shortfall", "team managers needed minus those in post", "FTE", "stock"),
+    Metric(
+        "cost_gbp",
+        "pay with on-costs (permanent, ASYE), agency (pay + premium), team "
+        "managers, recruitment and policies, over the month",
+        "GBP",
+        "flow",
+    ),
+    Metric(
+        "cost_permanent_gbp", "of `cost_gbp`: permanent and ASYE pay with on-costs", "GBP", "flow"
+    ),
     Metric("cost_agency_gbp", "of `cost_gbp`: agency pay and premium", "GBP", "flow"),
     Metric("cost_team_managers_gbp", "of `cost_gbp`: team managers", "GBP", "flow"),
     Metric("cost_recruitment_gbp", "of `cost_gbp`: recruitment", "GBP", "flow"),
-    Metric("cost_policy_gbp", "of `cost_gbp`: policies (payments, supplements, campaigns, "
-           "programmes)", "GBP", "flow"),
+    Metric(
+        "cost_policy_gbp",
+        "of `cost_gbp`: policies (payments, supplements, campaigns, programmes)",
+        "GBP",
+        "flow",
+    ),
 )
 """Every monthly column after ``date``, in the order the monitor writes them."""
 
@@ -217,6 +307,3 @@ def markdown_table() -> str:
         lines.append(f"| `{m.column}` | {m.unit} | {m.timing} | {m.meaning} |")
     return "\n".join(lines) + "\n"
 
-
-if __name__ == "__main__":  # python -m sim.metrics: the README's column table
-    sys.stdout.write(markdown_table())

@@ -7,9 +7,9 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from sim.calendar import Calendar
-from sim.demand import ReferralRate
-from sim.model import CouncilModel
+from sim.model.demand import ReferralRate
+from sim.model.simulation import CouncilModel
+from sim.model.timeline import Calendar
 from tests.conftest import council
 
 

@@ -1,78 +1,19 @@
-"""Experiments: common random numbers, identical files whatever the jobs, resume, direction
-of effect, interval coverage and precision mode."""
+"""Experiments on a small synthetic council: common random numbers, identical files
+whatever the jobs, resume, direction of effect, the scenario table and precision mode.
+(Interval coverage: tests/unit/test_stats.py; bad experiment files:
+tests/unit/test_experiment_errors.py.)"""
 
 from __future__ import annotations
-
-import copy
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
-import sim.experiment as experiment_module
-from sim.experiment import ExperimentError, run_experiment
-from sim.experiment_config import load_experiment
-from sim.loading import ConfigError
-from sim.stats import newcombe_paired, wilson
-from tests.conftest import BASE
-
-FILES = ("replications.parquet", "replications.csv", "timeseries.parquet", "scenarios.csv")
-
-SMALL_BASE = copy.deepcopy(BASE)
-SMALL_BASE.update(
-    horizon_months=24,
-    demand={"referrals_per_year": 2500},
-    initial_workforce={"permanent_fte": 8, "asye_fte": 2, "agency_fte": 2, "tenure": "equilibrium"},
-    establishment={"fte": 14, "team_managers_fte": 2},
-    leaving={
-        **BASE["leaving"],
-        "permanent": [{"from_years": 0, "per_year": 0.25}],
-        "agency": [{"from_years": 0, "per_year": 0.5}],
-        "notice_days_permanent": 28,
-    },
-    recruitment={
-        **BASE["recruitment"],
-        "applicants_per_month": 1.0,
-        "selection_rate": 0.5,
-        "experienced_share": 0.5,
-        "agency": {"cover_delay_days": 14, "max_share": 0.3, "conversion_per_year": 0.1},
-    },
-)
-
-
-def write_experiment(tmp_path: Path, scenarios: list[dict], **extra) -> Path:
-    (tmp_path / "base.yaml").write_text(yaml.safe_dump(SMALL_BASE))
-    spec = {
-        "name": "test experiment",
-        "base": "base.yaml",
-        "replications": 12,
-        "root_seed": 99,
-        "targets": [
-            {
-                "name": "caseload_30",
-                "metric": "avg_caseload",
-                "max": 30.0,
-                "date": "2021-06-30",
-                "sustain_months": 2,
-            },
-            {"name": "agency_low", "metric": "agency_share", "max": 0.15, "date": "2021-12-31"},
-        ],
-        "scenarios": scenarios,
-        **extra,
-    }
-    path = tmp_path / "exp.yaml"
-    path.write_text(yaml.safe_dump(spec, sort_keys=False))
-    return path
-
-
-BASELINE = {"name": "status_quo", "description": "no change"}
-CAMPAIGN = {
-    "name": "campaign",
-    "description": "more applicants",
-    "policies": [{"type": "recruitment_campaign", "applicant_multiplier": 3.0}],
-}
+import sim.experiment.parallel as experiment_module
+from sim.experiment.outcome import ExperimentError
+from sim.experiment.runner import run_experiment
+from sim.experiment.stats import newcombe_paired, wilson
+from tests.support.experiments import BASELINE, CAMPAIGN, FILES, write_experiment
 
 
 def test_a_policy_that_changes_nothing_reproduces_the_baseline(tmp_path):
@@ -100,7 +41,8 @@ def test_a_policy_that_changes_nothing_reproduces_the_baseline(tmp_path):
 
 
 def test_results_identical_for_any_jobs_and_chunk_size(tmp_path, monkeypatch):
-    monkeypatch.setattr("sim.store.ROW_GROUP_ROWS", 70)  # several row groups, cut mid-part
+    # several row groups, cut mid-part
+    monkeypatch.setattr("sim.experiment.results_folder.ROW_GROUP_ROWS", 70)
     exp = write_experiment(tmp_path, [BASELINE, CAMPAIGN])
     run_experiment(exp, jobs=1, out=tmp_path / "serial", chunk_size=5)
     run_experiment(exp, jobs=-1, out=tmp_path / "parallel", chunk_size=3)
@@ -201,52 +143,3 @@ def test_precision_mode_stops_when_intervals_are_narrow_enough(tmp_path):
     assert n < 60, "never stopped early"
     for _, row in res.scenarios.iterrows():
         assert (row["p_high"] - row["p_low"]) / 2 < 0.25
-
-
-def test_wilson_interval_covers_a_known_probability_at_the_nominal_rate():
-    rng = np.random.default_rng(1)
-    for p, n in ((0.3, 50), (0.05, 200), (0.9, 100)):
-        k = rng.binomial(n, p, size=4000)
-        cover = np.mean([lo <= p <= hi for lo, hi in (wilson(int(x), n) for x in k)])
-        assert 0.93 <= cover <= 0.975, f"p={p} n={n}: coverage {cover:.3f}"
-
-
-def test_paired_interval_covers_a_known_difference():
-    rng = np.random.default_rng(2)
-    hits = 0
-    for _ in range(1000):
-        u = rng.random(100)
-        base, policy = u < 0.4, u < 0.55  # correlated pairs, true difference 0.15
-        _, lo, hi = newcombe_paired(policy, base)
-        hits += lo <= 0.15 <= hi
-    assert 0.93 <= hits / 1000 <= 0.985
-
-
-@pytest.mark.parametrize(
-    ("change", "needle"),
-    [
-        ({"scenarios": [BASELINE, BASELINE]}, "scenario names must be unique"),
-        (
-            {"replications": 5, "precision": {"half_width": 0.1, "max_replications": 10}},
-            "exactly one of replications and precision",
-        ),
-        ({"scenarios": [{**BASELINE, "policies": [{"type": "bonus_scheme"}]}]}, "bonus_scheme"),
-        (
-            {"targets": [{"name": "x", "metric": "happiness", "max": 1, "date": "2021-01-01"}]},
-            "unknown metric",
-        ),
-        (
-            {"scenarios": [{**BASELINE, "overrides": {"demand": {"referrals_per_year": -1}}}]},
-            "scenarios[0] 'status_quo'",
-        ),
-    ],
-)
-def test_bad_experiment_files(tmp_path, change, needle):
-    path = write_experiment(tmp_path, [BASELINE])
-    data = yaml.safe_load(path.read_text())
-    data.update(change)
-    path.write_text(yaml.safe_dump(data))
-    with pytest.raises(ConfigError) as info:
-        load_experiment(path)
-    assert needle in str(info.value)
-    assert str(path) in str(info.value)

@@ -1,0 +1,1 @@
+"""Simulations of the synthetic council and small experiments (marker ``integration``)."""

@@ -1,0 +1,1 @@
+"""Helpers shared by the test tiers: small experiments, results folders, config mutations."""

@@ -1,0 +1,1 @@
+"""Fast checks of one part at a time (marker ``unit``)."""

@@ -1,0 +1,25 @@
+"""Property: every refusal of a mutated shipped config names the file, the field and the
+value, one line per mistake."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.config.loader import ConfigError
+from tests.support.mutations import PATHS, SHIPPED, VALUES, mutate
+
+
+@settings(max_examples=40, deadline=None)
+@given(target=st.sampled_from(PATHS), value=VALUES)
+def test_every_refusal_names_file_field_and_value(target, value):
+    name, path = target
+    data = mutate(SHIPPED[name], path, value, "set")
+    from sim.config.loader import validate_council
+
+    try:
+        validate_council(data, f"{name}.yaml")
+    except ConfigError as exc:
+        for line in str(exc).splitlines():
+            assert line.startswith(f"{name}.yaml: field '"), line
+            assert "': value " in line, line
