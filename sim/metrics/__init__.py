@@ -306,4 +306,3 @@ def markdown_table() -> str:
     for m in METRICS:
         lines.append(f"| `{m.column}` | {m.unit} | {m.timing} | {m.meaning} |")
     return "\n".join(lines) + "\n"
-
