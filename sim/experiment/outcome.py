@@ -87,6 +87,9 @@ def finish(
     manifest: dict[str, Any],
     n: int,
 ) -> ExperimentResult:
+    """Assemble the experiment's result from its finished parts ``names`` (in ``folder``, or
+    in ``memory`` when nothing is written): the final files and the manifest marked
+    complete, or :class:`ExperimentIncomplete` if any replication failed."""
     names = _ordered(names)
     failures = (
         folder.read_failures(names)
