@@ -215,7 +215,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Run the model's checks against theory and print a pass/fail table."""
+    """Run the model's checks against theory, then the England config against published
+    statistics, and print a pass/fail table of each."""
+    from sim.checks.published import run_comparisons
     from sim.checks.theory import run_checks
 
     checks = run_checks(quick=args.quick)
@@ -228,7 +230,24 @@ def cmd_validate(args: argparse.Namespace) -> int:
         )
     failed = sum(not c.passed for c in checks)
     print(f"{len(checks) - failed} passed, {failed} failed")
-    return EXIT_OK if not failed else EXIT_FAIL
+
+    rows = run_comparisons(quick=args.quick)
+    width = max(len(r.figure.name) for r in rows)
+    print("\nAgainst published statistics: configs/england_2023.yaml")
+    print(f"{'figure':<{width}}  {'model':>10}  {'published':>10}  {'+/-':>9}  result  source")
+    for r in rows:
+        f = r.figure
+        print(
+            f"{f.name:<{width}}  {f.fmt(r.model):>10}  {f.fmt(f.published):>10}  "
+            f"{f.fmt(f.tolerance):>9}  {r.verdict:<6}  {f.source}"
+        )
+    off = sum(r.measured and not r.passed for r in rows)
+    unmeasured = sum(not r.measured for r in rows)
+    print(
+        f"{len(rows) - off - unmeasured} within tolerance, {off} outside, "
+        f"{unmeasured} not modelled yet"
+    )
+    return EXIT_OK if not failed and not off else EXIT_FAIL
 
 
 def build_parser() -> argparse.ArgumentParser:
