@@ -195,6 +195,13 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric("joiners", "permanent workers (qualified or ASYE) starting", "workers", "flow"),
     Metric("leavers", "permanent workers (qualified or ASYE) leaving", "workers", "flow"),
+    Metric(
+        "leavers_under_5y",
+        "of `leavers`, those with under five years' service with the council (ASYE included; "
+        "a converted agency worker's service counts from the conversion)",
+        "workers",
+        "flow",
+    ),
     Metric("hires", "permanent appointments made by recruitment panels", "workers", "flow"),
     Metric("agency_joiners", "agency workers starting an assignment", "workers", "flow"),
     Metric("agency_leavers", "agency assignments ending", "workers", "flow"),

@@ -17,6 +17,8 @@ class Counters:
     leavers: int = 0
     """Permanent workers (qualified or ASYE) leaving the council."""
     leavers_fte: float = 0.0
+    leavers_under_5y: int = 0
+    """Of ``leavers``, those with under five years' service with the council."""
     agency_joiners: int = 0
     agency_leavers: int = 0
     hires: int = 0

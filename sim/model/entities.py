@@ -18,7 +18,8 @@ class Worker:
     team: str
     fte: float
     start_day: float
-    """Day the worker started in their current kind (negative for workers in post at start)."""
+    """Day the worker joined (negative for workers in post at start): their length of service
+    counts from it, through the ASYE; an agency worker who converts starts again."""
     cap: float
     """Most children held before new ones wait (children, already scaled by FTE)."""
     target: float

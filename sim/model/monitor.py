@@ -59,6 +59,7 @@ class Monitor:
         row.update(
             joiners=k.joiners,
             leavers=k.leavers,
+            leavers_under_5y=k.leavers_under_5y,
             hires=k.hires,
             agency_joiners=k.agency_joiners,
             agency_leavers=k.agency_leavers,

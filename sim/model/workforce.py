@@ -21,6 +21,10 @@ from sim.model.timeline import DAYS_PER_YEAR, Calendar
 KINDS = ("permanent", "asye", "agency")
 
 
+SERVICE_BAND_DAYS = 5 * DAYS_PER_YEAR
+"""DfE reports leavers with under five years' service with their council."""
+
+
 class Hazard:
     """Piecewise-constant leaving hazard (per year) by tenure (years)."""
 
@@ -244,6 +248,8 @@ class Workforce:
         else:
             self.counters.leavers += 1
             self.counters.leavers_fte += w.fte
+            if self.env.now - w.start_day < SERVICE_BAND_DAYS:
+                self.counters.leavers_under_5y += 1
         for hook in self.levers.leave_hooks:
             hook(w, self.env.now)
         self._hand_over(self.pools[w.team].remove_worker(w), w.team)
