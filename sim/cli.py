@@ -105,16 +105,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     s, e, t = summary["start"], summary["end"], summary["target"]
     lines = [
         f"{cfg.name}: {cfg.horizon_months} months from {cfg.start_date}, {label}",
-        f"  average caseload    {_fmt(s['avg_caseload'])} -> {_fmt(e['avg_caseload'])}",
+        f"  average caseload    {_fmt(s['avg_caseload'])} -> {_fmt(e['avg_caseload'])}"
+        " (cases per case-holding FTE)",
+        f"  qualified workers'  {_fmt(s['avg_caseload_qualified'])} -> "
+        f"{_fmt(e['avg_caseload_qualified'])}",
         f"  open children       {_fmt(s['open_cases'])} -> {_fmt(e['open_cases'])}"
         f" (unallocated at end {_fmt(e['unallocated_cases'])})",
         f"  turnover (12 m)     {_fmt(summary['mean']['turnover_12m'], pct=True)} on average",
         f"  agency share        {_fmt(s['agency_share'], pct=True)}"
         f" -> {_fmt(e['agency_share'], pct=True)}",
         f"  cost                GBP {summary['totals']['cost_gbp'] / 1e6:,.2f}m over the horizon",
-        f"  target: average <= {t['avg_caseload_max']:g} at {t['target_date']}"
+        f"  target: {t['metric']} <= {t['max']:g} at {t['target_date']}"
         f" (and {t['sustain_months']} months before): {'MET' if t['met'] else 'NOT MET'}"
-        f" (caseload then {_fmt(t['avg_caseload_at_target_date'])})",
+        f" (then {_fmt(t['value_at_target_date'])})",
         f"  wrote {out}/timeseries.csv, summary.json, config.resolved.yaml",
     ]
     print("\n".join(lines))

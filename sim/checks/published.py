@@ -76,14 +76,6 @@ class Run:
         return float(self.frame[column].iloc[12 : MONTHS + 1 : 12].mean())
 
 
-def _case_holding_fte(r: Run) -> float:
-    return r.start("qualified_fte") + r.start("asye_fte") + r.start("agency_fte")
-
-
-def _cases_held(r: Run) -> float:
-    return r.start("caseload_children") + r.start("asye_caseload_children")
-
-
 def _agency_cover(r: Run) -> float:
     """Share of vacancies covered by agency workers (at most all of them)."""
     vacant = r.start("vacancy_fte")
@@ -141,12 +133,11 @@ def figures() -> tuple[Figure, ...]:
                lambda r: r.start("open_lac"), "children", within=0.02),
         # The workforce at 30 September 2023: counts within 5%, rates within 1.5 points.
         Figure("case-holding FTE (agency and ASYE included)", sww("case_holding_fte"),
-               SWW_2023, _case_holding_fte, "FTE", within=0.05),
-        Figure("cases held by case-holders", sww("number_of_cases"), SWW_2023, _cases_held,
-               "cases", within=0.05),
+               SWW_2023, lambda r: r.start("case_holder_fte"), "FTE", within=0.05),
+        Figure("cases held by case-holders", sww("number_of_cases"), SWW_2023,
+               lambda r: r.start("cases_held"), "cases", within=0.05),
         Figure("average caseload (cases / case-holding FTE)", sww("average_caseload"),
-               SWW_2023, lambda r: _cases_held(r) / _case_holding_fte(r), "cases per FTE",
-               points=0.5),
+               SWW_2023, lambda r: r.start("avg_caseload"), "cases per FTE", points=0.5),
         Figure("agency FTE", sww("agency_fte"), SWW_2023, lambda r: r.start("agency_fte"),
                "FTE", within=0.05),
         Figure("agency rate", sww("agency_rate") / 100, SWW_2023,

@@ -64,7 +64,7 @@ SYNTHETIC: dict[str, Any] = {
         "agency_premium_gbp_per_year": 26000,
         "recruitment_cost_per_hire_gbp": 0,
     },
-    "target": {"avg_caseload_max": 18, "date": "2021-01-31", "sustain_months": 0},
+    "target": {"metric": "avg_caseload", "max": 18, "date": "2021-01-31", "sustain_months": 0},
 }
 
 

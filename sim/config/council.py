@@ -314,10 +314,14 @@ class Costs(Strict):
 
 
 class CaseloadTarget(Strict):
-    """The headline caseload target: average caseload at most ``avg_caseload_max`` at
-    ``date`` and at every month end in the ``sustain_months`` before it."""
+    """The council's headline caseload target: ``metric`` at most ``max`` at ``date`` and at
+    every month end in the ``sustain_months`` before it. Say which average the source means:
+    ``avg_caseload`` as DfE counts it (cases per case-holding FTE, NQSWs and agency
+    included), or ``avg_caseload_qualified`` as council reports often do (per qualified
+    worker, NQSWs apart)."""
 
-    avg_caseload_max: float = Field(gt=0, allow_inf_nan=False)
+    metric: Literal["avg_caseload", "avg_caseload_qualified"]
+    max: float = Field(gt=0, allow_inf_nan=False)
     date: dt.date
     sustain_months: int = Field(default=0, ge=0)
 

@@ -58,7 +58,7 @@ def _council_lines(cfg: CouncilConfig) -> list[str]:
         f"  workers at start {w.permanent_fte + w.asye_fte + w.agency_fte:,} "
         f"(permanent {w.permanent_fte}, ASYE {w.asye_fte}, agency {w.agency_fte}); "
         f"establishment {cfg.establishment.fte:g}",
-        f"  target: average caseload <= {cfg.target.avg_caseload_max:g} at {cfg.target.date}",
+        f"  target: {cfg.target.metric} <= {cfg.target.max:g} at {cfg.target.date}",
     ]
 
 

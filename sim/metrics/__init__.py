@@ -135,25 +135,50 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric("absent_fte", "social workers absent at month end", "FTE", "stock"),
     Metric(
+        "case_holder_fte",
+        "FTE of case-holding social workers in post: permanent, agency and NQSWs in the ASYE "
+        "(DfE's case holders), less those whose children were handed over during a long "
+        "absence",
+        "FTE",
+        "stock",
+    ),
+    Metric(
+        "cases_held",
+        "open children allocated to case-holding social workers (DfE's cases)",
+        "children",
+        "stock",
+    ),
+    Metric(
         "avg_caseload",
-        "**children allocated to qualified workers (permanent and agency) "
-        "per qualified FTE** — what the reports call caseload. NQSWs in their ASYE are left "
-        "out of both numerator and denominator and reported separately as "
-        "`avg_caseload_asye` (Manchester 2016 reported 24 and 22 the same way, para 4.17). "
-        "Undefined (empty) when no qualified worker is in post.",
+        "**`cases_held` / `case_holder_fte`, as DfE counts caseload** (SWW: cases per "
+        "case-holding FTE, agency and ASYE included; England 2023: 16.0). Undefined (empty) "
+        "when nobody holds cases.",
         "children per FTE",
         "stock",
-        region=Ratio("caseload_children", ("caseload_fte",)),
-        label="Average caseload (children per qualified FTE)",
+        region=Ratio("cases_held", ("case_holder_fte",)),
+        label="Average caseload (children per case-holding FTE)",
         short="average caseload",
         phrase="an average caseload of {value}",
+    ),
+    Metric(
+        "avg_caseload_qualified",
+        "children allocated to qualified workers (permanent and agency) per qualified FTE: "
+        "what the council reports call caseload (Manchester 2016: 24, and 22 for NQSWs, "
+        "reported apart, para 4.17). NQSWs in their ASYE are left out of both numerator and "
+        "denominator. Undefined (empty) when no qualified worker is in post.",
+        "children per FTE",
+        "stock",
+        region=Ratio("qualified_cases_held", ("qualified_case_holder_fte",)),
+        label="Average caseload of qualified social workers (children per FTE)",
+        short="qualified workers' average caseload",
+        phrase="an average caseload of {value} per qualified social worker",
     ),
     Metric(
         "avg_caseload_asye",
         "children allocated to NQSWs in their ASYE per ASYE FTE",
         "children per FTE",
         "stock",
-        region=Ratio("asye_caseload_children", ("asye_caseload_fte",)),
+        region=Ratio("asye_cases_held", ("asye_case_holder_fte",)),
         label="Average caseload of NQSWs in the ASYE",
         short="NQSW caseload",
     ),
@@ -176,14 +201,19 @@ METRICS: tuple[Metric, ...] = (
         region=Largest(),
     ),
     Metric(
-        "caseload_children",
-        "numerator of `avg_caseload`: children held by qualified workers",
+        "qualified_cases_held",
+        "numerator of `avg_caseload_qualified`: children held by qualified workers",
         "children",
         "stock",
     ),
-    Metric("caseload_fte", "denominator of `avg_caseload`: qualified FTE", "FTE", "stock"),
-    Metric("asye_caseload_children", "numerator of `avg_caseload_asye`", "children", "stock"),
-    Metric("asye_caseload_fte", "denominator of `avg_caseload_asye`", "FTE", "stock"),
+    Metric(
+        "qualified_case_holder_fte",
+        "denominator of `avg_caseload_qualified`: qualified case-holding FTE",
+        "FTE",
+        "stock",
+    ),
+    Metric("asye_cases_held", "numerator of `avg_caseload_asye`", "children", "stock"),
+    Metric("asye_case_holder_fte", "denominator of `avg_caseload_asye`", "FTE", "stock"),
     Metric(
         "case_holders",
         "denominator of `share_workers_over_target`: case-holding workers",
@@ -267,6 +297,7 @@ COLUMNS: tuple[str, ...] = ("date", *BY_COLUMN)
 
 SUMMARY_KPIS: tuple[str, ...] = (
     "avg_caseload",
+    "avg_caseload_qualified",
     "avg_caseload_asye",
     "open_cases",
     "unallocated_cases",

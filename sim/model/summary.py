@@ -65,15 +65,14 @@ def evaluate_target(
 
 def target_result(frame: pd.DataFrame, target: CaseloadTarget) -> dict[str, Any]:
     """The council config's headline caseload target, evaluated on one run."""
-    r = evaluate_target(
-        frame, "avg_caseload", target.date, target.sustain_months, max_value=target.avg_caseload_max
-    )
+    r = evaluate_target(frame, target.metric, target.date, target.sustain_months, target.max)
     return {
-        "avg_caseload_max": target.avg_caseload_max,
+        "metric": target.metric,
+        "max": target.max,
         "target_date": str(target.date),
         "sustain_months": target.sustain_months,
         "evaluated_at": r["evaluated_at"],
-        "avg_caseload_at_target_date": r["value"],
+        "value_at_target_date": r["value"],
         "met": r["met"],
         "met_and_kept_from": r["kept_from_date"],
     }

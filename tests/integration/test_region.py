@@ -92,8 +92,10 @@ def test_councils_add_up_to_the_region(region):
     assert len(whole) == len(sums) == 2 * 3 * 13
     for col in ("open_cases", "referrals", "qualified_fte", "agency_fte", "leavers", "cost_gbp"):
         np.testing.assert_allclose(whole[col], sums[col], rtol=1e-12, err_msg=col)
-    held, fte = sums["caseload_children"], sums["caseload_fte"]
+    held, fte = sums["cases_held"], sums["case_holder_fte"]
     np.testing.assert_allclose(whole["avg_caseload"], held / fte, rtol=1e-12)
+    held, fte = sums["qualified_cases_held"], sums["qualified_case_holder_fte"]
+    np.testing.assert_allclose(whole["avg_caseload_qualified"], held / fte, rtol=1e-12)
     np.testing.assert_allclose(
         whole["max_worker_load"],
         stacked.groupby(keys, sort=False)["max_worker_load"].max().to_numpy(),
@@ -101,10 +103,10 @@ def test_councils_add_up_to_the_region(region):
     # Each council's own ratio is its numerator over its denominator: the new columns are
     # the ones the monitor divides.
     for name, f in councils.items():
-        ok = f["caseload_fte"] > 0
+        ok = f["qualified_case_holder_fte"] > 0
         np.testing.assert_allclose(
-            f.loc[ok, "avg_caseload"],
-            f.loc[ok, "caseload_children"] / f.loc[ok, "caseload_fte"],
+            f.loc[ok, "avg_caseload_qualified"],
+            f.loc[ok, "qualified_cases_held"] / f.loc[ok, "qualified_case_holder_fte"],
             rtol=1e-12,
             err_msg=name,
         )

@@ -38,7 +38,7 @@ def test_shares_labels_and_phrases_come_from_the_registry():
         "share_workers_over_target",
         "turnover_12m",
     ]
-    assert metrics.label("avg_caseload") == "Average caseload (children per qualified FTE)"
+    assert metrics.label("avg_caseload") == "Average caseload (children per case-holding FTE)"
     assert metrics.label("open_cin") == "Open cin"  # no label given: the column in words
     assert metrics.short("agency_share") == "agency share"
 

@@ -314,7 +314,7 @@ def all_charts(results: SavedResults, styles: dict[str, Style] | None = None) ->
         if other.metric not in seen:
             seen.add(other.metric)
             out[f"fan_chart_{other.metric}"] = fan_chart(ts, sc, name, styles=styles)
-    if "avg_caseload" not in seen:
+    if not seen & {"avg_caseload", "avg_caseload_qualified"}:  # a caseload chart in any case
         out["fan_chart_avg_caseload"] = fan_chart(ts, sc, metric="avg_caseload", styles=styles)
     out["distribution_at_target"] = target_distribution(reps, sc, styles=styles)
     out["months_to_target"] = months_to_target(

@@ -3,6 +3,8 @@ chance of meeting the target, and the paired differences on the same simulated f
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -154,26 +156,41 @@ def cost_vs_probability(
 
 def _dodge(ax: object, x: np.ndarray, y: np.ndarray, diameter_px: float) -> tuple[np.ndarray, bool]:
     """x positions with points closer than a marker spread side by side around their mean
-    (in pixels, converted back to data units); and whether any point moved."""
+    (in pixels, converted back to data units); and whether any point moved.
+
+    Points start in groups of one; a group's points are laid side by side, in order of x,
+    around the group's mean, and two groups with any points closer than a marker (as laid
+    out) become one, until no two groups touch. Merging as laid out, not only as first
+    placed, keeps a spread group from landing on a neighbour."""
     to_px = ax.transData.transform  # type: ignore[attr-defined]
     px = np.array([to_px((a, b)) for a, b in zip(x, y, strict=True)])
-    shown = x.astype(float).copy()
-    groups: list[list[int]] = []
-    for i in np.argsort(px[:, 0], kind="stable"):
-        for g in groups:
-            if any(np.hypot(*(px[i] - px[j])) < diameter_px for j in g):
-                g.append(int(i))
-                break
-        else:
-            groups.append([int(i)])
-    inv = ax.transData.inverted()  # type: ignore[attr-defined]
-    for g in groups:
-        if len(g) < 2:
-            continue
-        g.sort(key=lambda j: x[j])
+    at = px[:, 0].copy()  # x in pixels, as laid out
+    groups: list[list[int]] = [[int(i)] for i in np.argsort(px[:, 0], kind="stable")]
+
+    def lay_out(g: list[int]) -> None:
+        g.sort(key=lambda j: (x[j], j))
         centre = px[g, 0].mean()
         for k, j in enumerate(g):
-            shown[j] = inv.transform((centre + (k - (len(g) - 1) / 2) * diameter_px, px[j, 1]))[0]
+            at[j] = centre + (k - (len(g) - 1) / 2) * diameter_px
+
+    def touching(a: list[int], b: list[int]) -> bool:
+        return any(np.hypot(at[i] - at[j], px[i, 1] - px[j, 1]) < diameter_px for i in a for j in b)
+
+    merged = True
+    while merged:
+        merged = False
+        for a, b in itertools.combinations(range(len(groups)), 2):
+            if touching(groups[a], groups[b]):
+                groups[a] += groups.pop(b)
+                lay_out(groups[a])
+                merged = True
+                break
+    inv = ax.transData.inverted()  # type: ignore[attr-defined]
+    shown = x.astype(float).copy()
+    for g in groups:
+        if len(g) > 1:
+            for j in g:
+                shown[j] = inv.transform((at[j], px[j, 1]))[0]
     return shown, any(len(g) > 1 for g in groups)
 
 
