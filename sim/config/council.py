@@ -12,6 +12,10 @@ from sim.config.distributions import Duration, Exponential, Lognormal
 
 STAGES = ("assessment", "cin", "cp", "lac")
 TEAMS = ("assessment", "cin_cp", "lac")
+NON_CASE_HOLDING = "non_case_holding"
+"""The posts of social workers who hold no children's cases (establishment.case_holding_share)."""
+POSTS = (*TEAMS, NON_CASE_HOLDING)
+"""Where a worker can be: a case-holding team, or a post without cases."""
 TEAM_OF_STAGE = {"assessment": "assessment", "cin": "cin_cp", "cp": "cin_cp", "lac": "lac"}
 WORKER_TYPES = ("permanent", "asye", "agency")
 
@@ -269,6 +273,10 @@ class Establishment(Strict):
     team_manager_span: float = Field(default=8, gt=0, allow_inf_nan=False)
     team_manager_vacancy_rate: float = Field(default=0.0, ge=0, le=1, allow_inf_nan=False)
     """Share of funded team manager posts unfilled."""
+    case_holding_share: float = Field(default=1.0, gt=0, le=1, allow_inf_nan=False)
+    """Share of the funded posts (``fte``) that hold children's cases; the rest are social
+    workers in post, leaving and recruited like the others, who hold no cases (DfE 2023:
+    21,111 case-holding FTE among 33,119 in post and 7,178 agency)."""
 
     @model_validator(mode="after")
     def _check(self) -> Establishment:
@@ -330,6 +338,10 @@ class Allocation(Strict):
     when_full: Literal["wait", "over_cap"] = "over_cap"
     """When every eligible worker is at cap: the child waits unallocated, or is allocated
     over cap to the least-loaded worker."""
+    held_share: float = Field(default=1.0, ge=0, le=1, allow_inf_nan=False)
+    """Share of open children whose case a case-holding social worker holds; the rest are
+    open to others and are never allocated (nor counted unallocated). DfE 2023: 337,055
+    cases held against 403,090 children in need."""
 
 
 class CouncilConfig(Strict):
@@ -380,4 +392,4 @@ class CouncilConfig(Strict):
         return target
 
 
-__all__ = ["STAGES", "TEAMS", "TEAM_OF_STAGE", "CouncilConfig"]
+__all__ = ["NON_CASE_HOLDING", "POSTS", "STAGES", "TEAMS", "TEAM_OF_STAGE", "CouncilConfig"]

@@ -67,6 +67,7 @@ class CaseSystem:
         self.open_by_stage = dict.fromkeys(STAGES, 0)
         self.children_in = 0
         self.children_closed = 0
+        self.open_elsewhere = 0  # open children held by others than case-holding social workers
         self.closed_time_in_system_days = 0.0
         self.open_tw = TimeWeighted()  # open children over time, for time averages
         self._pool_of = {stage: pools[TEAM_OF_STAGE[stage]] for stage in STAGES}
@@ -97,6 +98,8 @@ class CaseSystem:
         self._rereferral_delay = sampler(rr.delay, streams["rereferral"])
         self._rereferral_p = rr.probability
         self._drift = p.drift_strength
+        self._held_share = cfg.allocation.held_share
+        self._held_u = streams.uniform("holding")
         self._initial_rng = streams["initial"]
 
     # -- arrivals -------------------------------------------------------------------------
@@ -135,7 +138,11 @@ class CaseSystem:
         self.children_in += 1
         now = self.env.now
         self.open_tw.add(1, now)
-        return Child(self.children_in, stage, now)
+        child = Child(self.children_in, stage, now)
+        if self._held_share < 1.0 and self._held_u() >= self._held_share:
+            child.held_elsewhere = True
+            self.open_elsewhere += 1
+        return child
 
     def _start(self, child: Child, stage: str, remaining: float | None) -> None:
         self._enter(child, stage)
@@ -150,13 +157,13 @@ class CaseSystem:
         """Start the clock of ``child``'s current stage (``remaining`` days if the stage
         was already under way at the start date)."""
         if remaining is None:
-            if child.worker is None and stage == "assessment":
+            if child.worker is None and stage == "assessment" and not child.held_elsewhere:
                 child.awaiting_worker = True  # an assessment needs a worker: clock starts then
                 return
             duration = self._duration[stage]()
         else:
             duration = remaining
-        if self._drift > 0:
+        if self._drift > 0 and not child.held_elsewhere:
             duration *= self._drift_factor(child)
         caps = self.levers.duration_caps_days
         if caps:
@@ -188,7 +195,8 @@ class CaseSystem:
     def _enter(self, child: Child, stage: str) -> None:
         child.stage = stage
         self.open_by_stage[stage] += 1
-        self._pool_of[stage].allocate(child)
+        if not child.held_elsewhere:
+            self._pool_of[stage].allocate(child)
 
     def _move(self, child: Child, old: str, new: str) -> None:
         open_by_stage = self.open_by_stage
@@ -205,6 +213,8 @@ class CaseSystem:
         stage = child.stage
         self.open_by_stage[stage] -= 1
         self._pool_of[stage].release(child)
+        if child.held_elsewhere:
+            self.open_elsewhere -= 1
         self.children_closed += 1
         now = self.env.now
         self.open_tw.add(-1, now)

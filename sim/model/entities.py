@@ -63,6 +63,7 @@ class Child:
         "arrived_day",
         "awaiting_worker",
         "had_worker",
+        "held_elsewhere",
         "id",
         "stage",
         "waiting_in",
@@ -82,6 +83,8 @@ class Child:
         self.had_worker = False
         self.awaiting_worker = False
         """Waiting for a worker before its stage's clock can start (assessments)."""
+        self.held_elsewhere = False
+        """Open to someone other than a case-holding social worker: never allocated."""
 
     def __repr__(self) -> str:
         return f"Child(id={self.id}, stage={self.stage!r}, arrived_day={self.arrived_day})"

@@ -6,7 +6,7 @@ import math
 from collections import deque
 from typing import Any
 
-from sim.config.council import CouncilConfig
+from sim.config.council import NON_CASE_HOLDING, CouncilConfig
 from sim.metrics import COLUMNS
 from sim.model.cases import CaseSystem
 from sim.model.counters import Counters
@@ -106,7 +106,7 @@ class Monitor:
         for w in wf.workers:
             if w.absent:
                 absent += w.fte
-            if w.cases_handed_over:
+            if w.cases_handed_over or w.team == NON_CASE_HOLDING:
                 continue
             holders += 1
             n = len(w.children)

@@ -28,6 +28,7 @@ STREAM_NAMES: tuple[str, ...] = (
     "policy",
     "guidance",
     "grades",
+    "holding",  # new streams go last, so the others keep their draws
 )
 
 BLOCK = 512

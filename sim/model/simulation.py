@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import simpy
 
-from sim.config.council import TEAMS, CouncilConfig
+from sim.config.council import NON_CASE_HOLDING, POSTS, CouncilConfig
 from sim.config.policies import Policy
 from sim.model.allocation import TeamPool
 from sim.model.cases import CaseSystem
@@ -43,7 +43,8 @@ class CouncilModel:
         self.calendar = Calendar(cfg.start_date, cfg.horizon_months)
         self.counters = Counters()
         over_cap = cfg.allocation.when_full == "over_cap"
-        self.pools = {t: TeamPool(t, over_cap, self.counters) for t in TEAMS}
+        # One pool per team, and one for the posts without cases (no child is sent there).
+        self.pools = {t: TeamPool(t, over_cap, self.counters) for t in POSTS}
         self.levers = Levers.from_config(cfg)
         self.cases = CaseSystem(
             self.env, cfg, self.streams, self.pools, self.counters, self.levers, self.calendar
@@ -81,13 +82,16 @@ class CouncilModel:
 
     def check_invariants(self) -> None:
         """Raise AssertionError if the model's books do not balance: every open child is
-        held by exactly one worker or waiting, never both; no count is negative."""
+        held by exactly one case-holding worker, waiting, or held by others, never two of
+        them; no count is negative."""
         held: set[int] = set()
         n_held = 0
         for w in self.workforce.workers:
+            assert not (w.children and w.team == NON_CASE_HOLDING), f"{w.id} holds no cases"
             for c in w.children:
                 assert c.worker is w, f"child {c.id} in {w.id}'s set but allocated to {c.worker}"
                 assert c.waiting_in is None, f"child {c.id} both allocated and waiting"
+                assert not c.held_elsewhere, f"child {c.id} held by others and allocated"
                 held.add(c.id)
                 n_held += 1
         assert n_held == len(held), "a child is held by more than one worker"
@@ -95,8 +99,9 @@ class CouncilModel:
         open_cases = self.cases.open_cases
         assert min(self.cases.open_by_stage.values()) >= 0, f"negative: {self.cases.open_by_stage}"
         assert waiting >= 0, f"negative waiting count {waiting}"
-        assert n_held + waiting == open_cases, (
-            f"open {open_cases} != held {n_held} + waiting {waiting}"
+        elsewhere = self.cases.open_elsewhere
+        assert n_held + waiting + elsewhere == open_cases, (
+            f"open {open_cases} != held {n_held} + waiting {waiting} + held by others {elsewhere}"
         )
         assert self.cases.children_in == open_cases + self.cases.children_closed, (
             f"in {self.cases.children_in} != open {open_cases} + closed "

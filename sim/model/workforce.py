@@ -10,7 +10,7 @@ from typing import cast
 import numpy as np
 import simpy
 
-from sim.config.council import TEAMS, CouncilConfig, HazardBand
+from sim.config.council import NON_CASE_HOLDING, POSTS, TEAMS, CouncilConfig, HazardBand
 from sim.model.allocation import TeamPool
 from sim.model.counters import Counters, TimeWeighted
 from sim.model.entities import Worker
@@ -23,6 +23,15 @@ KINDS = ("permanent", "asye", "agency")
 
 SERVICE_BAND_DAYS = 5 * DAYS_PER_YEAR
 """DfE reports leavers with under five years' service with their council."""
+
+
+def post_shares(cfg: CouncilConfig) -> dict[str, float]:
+    """Each post's share of the funded establishment: the teams' shares of the case-holding
+    posts, and the posts without cases."""
+    held = cfg.establishment.case_holding_share
+    shares = {t: getattr(cfg.teams, t).establishment_share * held for t in TEAMS}
+    shares[NON_CASE_HOLDING] = 1.0 - held
+    return shares
 
 
 class Hazard:
@@ -68,9 +77,10 @@ class Workforce:
         self.fte = {k: TimeWeighted() for k in KINDS}
         self.perm_pipeline_fte = 0.0
         self.staying_fte = dict.fromkeys(KINDS, 0.0)
-        self.team_staying_fte = dict.fromkeys(TEAMS, 0.0)
+        self.team_staying_fte = dict.fromkeys(POSTS, 0.0)
         self.agency_staying: dict[Worker, None] = {}  # agency in post, not leaving
-        self._shares = {t: getattr(cfg.teams, t).establishment_share for t in TEAMS}
+        self._shares = post_shares(cfg)
+        self._posts = tuple(p for p in POSTS if self._shares[p] > 0)  # where workers can go
         self._supervision_gap = 0.0
         self._ids = 0
         lv = cfg.leaving
@@ -101,7 +111,8 @@ class Workforce:
 
     def team_managers_needed(self) -> int:
         """Team managers needed for the case-holders in post at the configured span."""
-        return math.ceil(len(self.workers) / self.cfg.establishment.team_manager_span)
+        case_holders = len(self.workers) - len(self.pools[NON_CASE_HOLDING].workers)
+        return math.ceil(case_holders / self.cfg.establishment.team_manager_span)
 
     def permanent_staying(self) -> float:
         """Permanent FTE (qualified + ASYE) in post and not working their notice."""
@@ -115,7 +126,7 @@ class Workforce:
         """The team furthest below its share of the establishment (FTE)."""
         est = self.establishment()
         held = self.team_staying_fte
-        return max(TEAMS, key=lambda t: (est * self._shares[t] - held[t], self._shares[t]))
+        return max(self._posts, key=lambda t: (est * self._shares[t] - held[t], self._shares[t]))
 
     def _tally(self, w: Worker, sign: int) -> None:
         """Keep the running FTE tallies of staying workers (so that recruitment decisions
@@ -132,8 +143,8 @@ class Workforce:
     def seed_initial(self) -> None:
         """Put the workforce in post at the start date, spread over teams by share."""
         init = self.cfg.initial_workforce
-        shares = {t: getattr(self.cfg.teams, t).establishment_share for t in TEAMS}
-        counts = dict.fromkeys(TEAMS, 0)
+        shares = self._shares
+        counts = dict.fromkeys(POSTS, 0)
         total = init.permanent_fte + init.asye_fte + init.agency_fte
         for kind in KINDS:
             n = getattr(init, f"{kind}_fte")
@@ -145,7 +156,7 @@ class Workforce:
                 years = self.hazard[kind].stationary_tenure(self._initial_rng, n)
                 tenure_days = years * DAYS_PER_YEAR
             for t in tenure_days.tolist():
-                team = max(TEAMS, key=lambda x: (shares[x] * total - counts[x], shares[x]))
+                team = max(self._posts, key=lambda x: (shares[x] * total - counts[x], shares[x]))
                 counts[team] += 1
                 w = self.join(kind, team, start_day=-t, initial=True)
                 if init.tenure == "equilibrium":
@@ -170,11 +181,7 @@ class Workforce:
     ) -> Worker:
         """A worker of ``kind`` starts in ``team`` (default: the team most short)."""
         team = team or self.team_for_new_worker()
-        spec = getattr(self.cfg.teams, team)
-        if kind == "asye":
-            cap, target = self.levers.asye_cap, self.levers.asye_target
-        else:
-            cap, target = spec.caseload_cap, spec.caseload_target
+        cap, target = self._cap_and_target(team, kind)
         self._ids += 1
         start = self.env.now if start_day is None else start_day
         w = Worker(self._ids, kind, team, fte, start, cap * fte, target * fte)
@@ -194,6 +201,17 @@ class Workforce:
         self.pools[team].add_worker(w)
         return w
 
+    def _cap_and_target(self, team: str, kind: str) -> tuple[float, float]:
+        """Caseload cap and target (children per FTE) of a ``kind`` worker in ``team``. A
+        post without cases has both 1: no child is ever sent to it, and a worker's load
+        (children / cap) must stay defined."""
+        if team == NON_CASE_HOLDING:
+            return 1.0, 1.0
+        if kind == "asye":
+            return self.levers.asye_cap, self.levers.asye_target
+        spec = getattr(self.cfg.teams, team)
+        return spec.caseload_cap, spec.caseload_target
+
     def _asye_ends(self, event: simpy.Event) -> None:
         """The ASYE year of ``event.value`` (a worker) is over: qualified, or leaves."""
         w = cast(Worker, event.value)
@@ -203,8 +221,8 @@ class Workforce:
             self.resign(w)
             return
         self._change_kind(w, "permanent")
-        spec = getattr(self.cfg.teams, w.team)
-        w.cap, w.target = spec.caseload_cap * w.fte, spec.caseload_target * w.fte
+        cap, target = self._cap_and_target(w.team, "permanent")
+        w.cap, w.target = cap * w.fte, target * w.fte
         self.counters.asye_qualified += 1
         self.pools[w.team].touch(w)
         self.pools[w.team].drain()
