@@ -2,9 +2,9 @@
 section of ``csc-sim validate``): one test per published figure, named with its source.
 
 Figures the config does not reproduce yet are the gaps that issue 12 closes (recruitment
-driven by vacancies, an agency market, the spread of caseloads). They are listed in ``KNOWN_GAPS`` with the reason, and a
-test holds the list exact: a figure that starts to match must leave the list (and so gain
-its test), and a figure that stops matching fails.
+driven by vacancies, an agency market, the spread of caseloads). They are listed in
+``KNOWN_GAPS`` with the reason, and a test holds the list exact: a figure that starts to
+match must leave the list (and so gain its test), and a figure that stops matching fails.
 """
 
 from __future__ import annotations
