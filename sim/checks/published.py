@@ -62,10 +62,13 @@ class Run:
     """A replication's monthly series, counts already scaled back to all of England."""
 
     frame: pd.DataFrame
+    other_cover_share: float = 0.0
+    """The config's agency ordered for other needs than vacancies, a share of the posts."""
 
     def start(self, column: str) -> float:
-        """``column`` at the start date (row 0)."""
-        return float(self.frame[column].iloc[0])
+        """``column`` held over the run: its mean over the month ends of the first ``YEARS``
+        years (a stock the config starts from must stay there, not only start there)."""
+        return float(self.frame[column].iloc[1 : MONTHS + 1].mean())
 
     def year(self, column: str) -> float:
         """``column`` a year: its sum over the first ``YEARS`` years, divided by ``YEARS``."""
@@ -77,9 +80,11 @@ class Run:
 
 
 def _agency_cover(r: Run) -> float:
-    """Share of vacancies covered by agency workers (at most all of them)."""
+    """Share of vacancies covered by agency workers: the agency FTE less those ordered for
+    other needs (``other_cover_share`` of the posts), at most all the vacancies."""
     vacant = r.start("vacancy_fte")
-    return min(r.start("agency_fte"), vacant) / vacant if vacant > 0 else math.nan
+    covering = r.start("agency_fte") - r.other_cover_share * r.start("establishment_fte")
+    return min(max(covering, 0.0), vacant) / vacant if vacant > 0 else math.nan
 
 
 def _not_measured(_r: Run) -> float:
@@ -200,7 +205,7 @@ def england_runs(replications: int, scale: float = SCALE) -> list[Run]:
     for seed in range(replications):
         frame, _ = run_one(cfg, seed)
         frame[EXTENSIVE] = frame[EXTENSIVE].astype(float) / scale
-        runs.append(Run(frame))
+        runs.append(Run(frame, cfg.recruitment.agency.other_cover_share))
     return runs
 
 

@@ -288,11 +288,24 @@ class Establishment(Strict):
 
 
 class Agency(Strict):
-    """Agency cover of vacancies."""
+    """Agency cover, bought in a market: the council orders cover for a share of its
+    vacancies (and for other needs), an order is filled after a time to fill, an assignment
+    ends at the agency leaving hazard, and a cap stops new orders. Above the cap or with
+    fewer vacancies, assignments end only as permanent starters arrive to take the children
+    (one for each starter), never by dismissal."""
 
     cover_delay_days: float = NonNeg
+    """Mean days from an order to the agency worker starting (the time to fill)."""
+    time_to_fill_sd_days: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    """Spread of the time to fill (lognormal with the mean above); 0: always the mean."""
+    cover_share: float = Field(default=1.0, ge=0, le=1, allow_inf_nan=False)
+    """Share of vacant permanent posts the council seeks agency cover for."""
+    other_cover_share: float = Field(default=0.0, ge=0, le=1, allow_inf_nan=False)
+    """Agency FTE ordered for other needs (absence, maternity, extra capacity), as a share
+    of the funded establishment."""
     max_share: float = Prob
-    """Most agency FTE allowed, as a share of the funded establishment."""
+    """Cap: at most this share of the social workers in post are agency (agency / (agency +
+    permanent + ASYE) FTE: the ``agency_share`` metric, and DfE's agency rate)."""
     conversion_per_year: float = NonNeg
     """Rate at which an agency worker takes a vacant permanent post (per worker per year)."""
 

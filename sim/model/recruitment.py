@@ -10,6 +10,7 @@ import simpy
 from sim.config.council import CouncilConfig
 from sim.config.distributions import equilibrium_remaining
 from sim.model.counters import Counters
+from sim.model.entities import Worker
 from sim.model.rng import Streams, sampler
 from sim.model.timeline import DAYS_PER_MONTH, DAYS_PER_YEAR, Calendar
 from sim.model.workforce import Workforce
@@ -19,7 +20,8 @@ AGENCY_CHECK_DAYS = 7.0  # how often agency cover is reviewed
 
 class Recruitment:
     """Applicants arrive, panels appoint to vacancies, appointees start after checks and
-    notice; agency workers cover what permanent staff do not, up to a cap."""
+    notice; agency workers are ordered for vacancies and other needs, up to a cap, and
+    hand over to permanent starters."""
 
     def __init__(
         self,
@@ -40,6 +42,13 @@ class Recruitment:
         self._u = streams.uniform("recruitment")
         self._start_delay = sampler(self.rc.start_delay, self._rng)
         self._agency_u = streams.uniform("agency")
+        agency = self.rc.agency
+        self._cover_share = agency.cover_share
+        self._other_cover_share = agency.other_cover_share
+        self._fill_mean = agency.cover_delay_days
+        self._fill_sd = agency.time_to_fill_sd_days
+        self._fill_rng = streams["agency_fill"]
+        workforce.starter_hooks.append(self._hand_over_to_starter)
         self.levers = workforce.levers
         self.appointable: list[str] = []  # kinds ("permanent" or "asye") awaiting a panel
         self.agency_pending = 0
@@ -96,34 +105,63 @@ class Recruitment:
         self.wf.join(kind)
 
     # -- agency ---------------------------------------------------------------------------
+    def agency_cap(self) -> float:
+        """Most agency FTE the cap allows now: agency at most ``agency_max_share`` of all the
+        social workers in post, i.e. share / (1 - share) times the permanent FTE."""
+        share = self.levers.agency_max_share
+        return math.inf if share >= 1.0 else share / (1.0 - share) * self.wf.permanent_staying()
+
     def agency_wanted(self) -> float:
-        """Agency FTE wanted now: the permanent shortfall, up to the agency cap."""
+        """Agency FTE wanted now: cover for ``cover_share`` of the vacant permanent posts and
+        for other needs, up to the cap."""
         est = self.wf.establishment()
-        permanent = self.wf.permanent_staying()
-        return min(max(0.0, est - permanent), self.levers.agency_max_share * est)
+        shortfall = max(0.0, est - self.wf.permanent_staying())
+        wanted = self._cover_share * shortfall + self._other_cover_share * est
+        return min(wanted, self.agency_cap())
 
     def _agency_cover(self) -> Generator[simpy.Event, None, None]:
-        """Weekly: order agency cover for a shortfall, end assignments in surplus, and let
-        agency workers convert to vacant permanent posts."""
+        """Weekly: order agency cover for what is wanted and not in post or on order, and
+        let agency workers convert to vacant permanent posts. Agency in surplus is not
+        dismissed: it ends as permanent starters arrive (:meth:`_hand_over_to_starter`)."""
         while True:
             rate = self.levers.conversion_per_year
             p_convert = -math.expm1(-rate * AGENCY_CHECK_DAYS / DAYS_PER_YEAR)
             if p_convert > 0:
                 self._conversions(p_convert)
-            have = self.wf.staying_fte["agency"] + self.agency_pending
-            gap = self.agency_wanted() - have
-            if gap >= 1.0:
-                for _ in range(int(gap)):
-                    self.agency_pending += 1
-                    self.env.process(self._agency_arrives())
-            elif gap <= -1.0:
-                staying = sorted(self.wf.agency_staying, key=lambda w: (len(w.children), w.id))
-                for w in staying[: int(-gap)]:
-                    self.wf.resign(w)
+            gap = self.agency_wanted() - self._agency_had()
+            for _ in range(int(gap) if gap >= 1.0 else 0):
+                self.agency_pending += 1
+                self.env.process(self._agency_arrives())
             yield self.env.timeout(AGENCY_CHECK_DAYS)
 
+    def _agency_had(self) -> float:
+        """Agency FTE in post and staying, plus ordered and not yet started."""
+        return self.wf.staying_fte["agency"] + self.agency_pending
+
+    def _hand_over_to_starter(self, starter: Worker) -> None:
+        """A permanent starter (``starter``) takes over from one agency worker while agency
+        is above what is wanted (the cap fell, or the vacancies it covered filled): the one
+        in the starter's team with fewest children, else the one anywhere."""
+        if self._agency_had() - self.agency_wanted() < 1.0 or not self.wf.agency_staying:
+            return
+        leaving = min(
+            self.wf.agency_staying,
+            key=lambda w: (w.team != starter.team, len(w.children), w.id),
+        )
+        self.wf.resign(leaving)
+
+    def _time_to_fill(self) -> float:
+        """Days from an order to the agency worker starting: the mean (which a policy may
+        scale), spread lognormally by ``time_to_fill_sd_days`` scaled alike."""
+        mean = self.levers.agency_cover_delay_days
+        sd = self._fill_sd * (mean / self._fill_mean) if self._fill_mean > 0 else 0.0
+        if sd <= 0 or mean <= 0:
+            return mean
+        sigma2 = math.log1p((sd / mean) ** 2)
+        return float(self._fill_rng.lognormal(math.log(mean) - sigma2 / 2, math.sqrt(sigma2)))
+
     def _agency_arrives(self) -> Generator[simpy.Event, None, None]:
-        yield self.env.timeout(self.levers.agency_cover_delay_days)
+        yield self.env.timeout(self._time_to_fill())
         self.agency_pending -= 1
         self.wf.join("agency")
 

@@ -29,6 +29,7 @@ STREAM_NAMES: tuple[str, ...] = (
     "guidance",
     "grades",
     "holding",  # new streams go last, so the others keep their draws
+    "agency_fill",
 )
 
 BLOCK = 512

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import cast
 
 import numpy as np
@@ -86,6 +86,8 @@ class Workforce:
         lv = cfg.leaving
         self.hazard = {k: Hazard(getattr(lv, k)) for k in KINDS}
         self.levers = levers
+        self.starter_hooks: list[Callable[[Worker], None]] = []
+        """Called with each permanent or ASYE starter once in post (agency hands over)."""
         self._grade_u = streams.uniform("grades")
         self._leave_u = streams.uniform("leaving")
         self._absence_u = streams.uniform("absence")
@@ -199,6 +201,9 @@ class Workforce:
             delay = max(0.0, start + self.levers.asye_days - self.env.now)
             self.env.timeout(delay, w).callbacks.append(self._asye_ends)
         self.pools[team].add_worker(w)
+        if not initial and kind != "agency":
+            for hook in self.starter_hooks:
+                hook(w)
         return w
 
     def _cap_and_target(self, team: str, kind: str) -> tuple[float, float]:

@@ -135,24 +135,6 @@ def test_team_manager_supplement_fills_posts_and_supervision_cuts_leaving():
     assert sum(f["leavers"].sum() for f in pol) < sum(f["leavers"].sum() for f in base)
 
 
-def test_agency_policy_brings_the_agency_share_down_by_its_date():
-    kw = dict(
-        demand={"referrals_per_year": 0},
-        horizon_months=30,
-        initial_workforce={"permanent_fte": 60, "agency_fte": 40},
-        establishment={"fte": 100},
-        recruitment={
-            "agency": {"cover_delay_days": 7, "max_share": 0.45, "conversion_per_year": 0}
-        },
-    )
-    pol = {"type": "agency_policy", "max_share": 0.2, "by": "2021-06-01"}
-    _, f = run(council(**kw), 0, pol)
-    after = f[f["date"] >= "2021-06-30"]
-    assert (after["agency_share"] <= 0.2 / 0.8 + 1e-9).all()  # 20 agency of 80 in post
-    assert (after["agency_fte"] <= 20).all()
-    assert f["agency_fte"].iloc[1] > 30, "cut before the phase-down"
-
-
 def test_nqsw_intake_and_cohorts_join_as_asye_on_their_dates():
     kw = dict(
         demand={"referrals_per_year": 0},
