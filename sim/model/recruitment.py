@@ -140,15 +140,13 @@ class Recruitment:
 
     def _hand_over_to_starter(self, starter: Worker) -> None:
         """A permanent starter (``starter``) takes over from one agency worker while agency
-        is above what is wanted (the cap fell, or the vacancies it covered filled): the one
-        in the starter's team with fewest children, else the one anywhere."""
+        is above what is wanted (the cap fell, or the vacancies it covered filled): the
+        longest assignment in the starter's team, else the longest anywhere (O(1): both are
+        the first of an arrival-ordered dict)."""
         if self._agency_had() - self.agency_wanted() < 1.0 or not self.wf.agency_staying:
             return
-        leaving = min(
-            self.wf.agency_staying,
-            key=lambda w: (w.team != starter.team, len(w.children), w.id),
-        )
-        self.wf.resign(leaving)
+        in_team = self.wf.agency_staying_by_team[starter.team]
+        self.wf.resign(next(iter(in_team or self.wf.agency_staying)))
 
     def _time_to_fill(self) -> float:
         """Days from an order to the agency worker starting: the mean (which a policy may

@@ -79,6 +79,8 @@ class Workforce:
         self.staying_fte = dict.fromkeys(KINDS, 0.0)
         self.team_staying_fte = dict.fromkeys(POSTS, 0.0)
         self.agency_staying: dict[Worker, None] = {}  # agency in post, not leaving
+        # the same by team, in order of arrival (so the longest assignment is first)
+        self.agency_staying_by_team: dict[str, dict[Worker, None]] = {p: {} for p in POSTS}
         self._shares = post_shares(cfg)
         self._posts = tuple(p for p in POSTS if self._shares[p] > 0)  # where workers can go
         self._supervision_gap = 0.0
@@ -138,8 +140,10 @@ class Workforce:
         if w.kind == "agency":
             if sign > 0:
                 self.agency_staying[w] = None
+                self.agency_staying_by_team[w.team][w] = None
             else:
                 self.agency_staying.pop(w, None)
+                self.agency_staying_by_team[w.team].pop(w, None)
 
     # -- joining --------------------------------------------------------------------------
     def seed_initial(self) -> None:
