@@ -2,12 +2,12 @@
 statistics" of ``csc-sim validate``.
 
 Each :class:`Figure` is one published number (value, source, reporting date) and how the
-model measures the same thing from a run of ``configs/england_2023.yaml``: a stock at the
-start date (30 September 2023, or 31 March 2023 for children in need and looked after),
-or a flow a year (over the first two years), set beside the year to 30 September 2023 that the
-config was calibrated on (the run is a check that the config's rates reproduce the year
-they came from, not a forecast). Figures the model cannot measure yet are reported as
-such, not passed.
+model measures the same thing from runs of ``configs/england_2023.yaml``: a stock (30
+September 2023, or 31 March 2023 for children in need and looked after) as held over the
+first two simulated years, or a flow a year over those years, set beside the year to 30
+September 2023 that the config was calibrated on. The runs check that the config's rates
+hold the figures they came from; they are not a forecast. Figures the model cannot
+measure yet are reported as such, not passed.
 
 The run is England scaled down to ``SCALE`` of its size (``sim.config.councils``: counts of
 children, referrals, workers, posts and applicants scale; rates do not), with counts
@@ -65,7 +65,7 @@ class Run:
     other_cover_share: float = 0.0
     """The config's agency ordered for other needs than vacancies, a share of the posts."""
 
-    def start(self, column: str) -> float:
+    def held(self, column: str) -> float:
         """``column`` held over the run: its mean over the month ends of the first ``YEARS``
         years (a stock the config starts from must stay there, not only start there)."""
         return float(self.frame[column].iloc[1 : MONTHS + 1].mean())
@@ -82,8 +82,8 @@ class Run:
 def _agency_cover(r: Run) -> float:
     """Share of vacancies covered by agency workers: the agency FTE less those ordered for
     other needs (``other_cover_share`` of the posts), at most all the vacancies."""
-    vacant = r.start("vacancy_fte")
-    covering = r.start("agency_fte") - r.other_cover_share * r.start("establishment_fte")
+    vacant = r.held("vacancy_fte")
+    covering = r.held("agency_fte") - r.other_cover_share * r.held("establishment_fte")
     return min(max(covering, 0.0), vacant) / vacant if vacant > 0 else math.nan
 
 
@@ -131,26 +131,26 @@ def figures() -> tuple[Figure, ...]:
     return (
         # Stocks the config starts from: within 2%.
         Figure("children in need", cin("children_in_need_31_march"), CIN_2023,
-               lambda r: r.start("open_cases"), "children", within=0.02),
+               lambda r: r.held("open_cases"), "children", within=0.02),
         Figure("on child protection plans", cin("cp_plans_31_march"), CIN_2023,
-               lambda r: r.start("open_cp"), "children", within=0.02),
+               lambda r: r.held("open_cp"), "children", within=0.02),
         Figure("looked after", dfe("children_looked_after", "cla_31_march", 2023), CLA_2023,
-               lambda r: r.start("open_lac"), "children", within=0.02),
+               lambda r: r.held("open_lac"), "children", within=0.02),
         # The workforce at 30 September 2023: counts within 5%, rates within 1.5 points.
         Figure("case-holding FTE (agency and ASYE included)", sww("case_holding_fte"),
-               SWW_2023, lambda r: r.start("case_holder_fte"), "FTE", within=0.05),
+               SWW_2023, lambda r: r.held("case_holder_fte"), "FTE", within=0.05),
         Figure("cases held by case-holders", sww("number_of_cases"), SWW_2023,
-               lambda r: r.start("cases_held"), "cases", within=0.05),
+               lambda r: r.held("cases_held"), "cases", within=0.05),
         Figure("average caseload (cases / case-holding FTE)", sww("average_caseload"),
-               SWW_2023, lambda r: r.start("avg_caseload"), "cases per FTE", points=0.5),
-        Figure("agency FTE", sww("agency_fte"), SWW_2023, lambda r: r.start("agency_fte"),
+               SWW_2023, lambda r: r.held("avg_caseload"), "cases per FTE", points=0.5),
+        Figure("agency FTE", sww("agency_fte"), SWW_2023, lambda r: r.held("agency_fte"),
                "FTE", within=0.05),
         Figure("agency rate", sww("agency_rate") / 100, SWW_2023,
-               lambda r: r.start("agency_share"), "share", points=0.015),
-        Figure("vacancies", sww("vacancies_fte"), SWW_2023, lambda r: r.start("vacancy_fte"),
+               lambda r: r.held("agency_share"), "share", points=0.015),
+        Figure("vacancies", sww("vacancies_fte"), SWW_2023, lambda r: r.held("vacancy_fte"),
                "FTE", within=0.05),
         Figure("vacancy rate", sww("vacancy_rate") / 100, SWW_2023,
-               lambda r: r.start("vacancy_fte") / r.start("establishment_fte"), "share",
+               lambda r: r.held("vacancy_fte") / r.held("establishment_fte"), "share",
                points=0.015),
         Figure("vacancies covered by agency", 0.744, SWW_2023 + " (domain brief)",
                _agency_cover, "share", points=0.05),
