@@ -234,22 +234,21 @@ def cmd_validate(args: argparse.Namespace) -> int:
     failed = sum(not c.passed for c in checks)
     print(f"{len(checks) - failed} passed, {failed} failed")
 
-    rows = run_comparisons(quick=args.quick)
-    width = max(len(r.figure.name) for r in rows)
-    print("\nAgainst published statistics: configs/england_2023.yaml")
-    print(f"{'figure':<{width}}  {'model':>10}  {'published':>10}  {'+/-':>9}  result  source")
-    for r in rows:
-        f = r.figure
-        print(
-            f"{f.name:<{width}}  {f.fmt(r.model):>10}  {f.fmt(f.published):>10}  "
-            f"{f.fmt(f.tolerance):>9}  {r.verdict:<6}  {f.source}"
-        )
-    off = sum(r.measured and not r.passed for r in rows)
-    unmeasured = sum(not r.measured for r in rows)
-    print(
-        f"{len(rows) - off - unmeasured} within tolerance, {off} outside, "
-        f"{unmeasured} not modelled yet"
-    )
+    off = unmeasured = within = 0
+    for title, rows in run_comparisons(quick=args.quick).items():
+        width = max(len(r.figure.name) for r in rows)
+        print(f"\nAgainst published statistics: {title}")
+        print(f"{'figure':<{width}}  {'model':>10}  {'published':>10}  {'+/-':>9}  result  source")
+        for r in rows:
+            f = r.figure
+            print(
+                f"{f.name:<{width}}  {f.fmt(r.model):>10}  {f.fmt(f.published):>10}  "
+                f"{f.fmt(f.tolerance):>9}  {r.verdict:<6}  {f.source}"
+            )
+        within += sum(r.passed for r in rows)
+        off += sum(r.measured and not r.passed for r in rows)
+        unmeasured += sum(not r.measured for r in rows)
+    print(f"{within} within tolerance, {off} outside, {unmeasured} not modelled yet")
     return EXIT_OK if not failed and not off else EXIT_FAIL
 
 

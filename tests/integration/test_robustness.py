@@ -155,16 +155,21 @@ def test_a_hundred_scenarios(tmp_path):
 
 
 def test_validate_quick_prints_theory_and_published_tables(capsys):
-    """Every theory check passes; the England config's published figures follow, each with
-    its verdict and source, and the exit code says whether any is outside its tolerance
+    """Every theory check passes; the England and Manchester configs' published figures
+    follow, each with its verdict and source, and the exit code says whether any is outside
+    its tolerance
     (some are until issue 12 is done: tests/integration/test_published.py lists them)."""
     code = main(["validate", "--quick"])
     out = capsys.readouterr().out
-    theory, published = out.split("Against published statistics")
+    theory, *sections = out.split("Against published statistics")
     assert "0 failed" in theory
-    assert (
-        "children in need" in published and "DfE Characteristics of children in need" in published
-    )
+    published = "".join(sections)
+    assert [s.splitlines()[0] for s in sections] == [
+        ": configs/england_2023.yaml against DfE 2023",
+        ": configs/manchester_2016.yaml against its report (M16)",
+    ]
+    assert "DfE Characteristics of children in need 2023" in sections[0]
+    assert "Manchester demand and capacity report, June 2016, table 3" in sections[1]
     outside = sum(" FAIL " in line for line in published.splitlines())
     assert f", {outside} outside," in published
     assert code == (0 if outside == 0 else 1)
