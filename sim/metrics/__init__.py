@@ -183,7 +183,7 @@ METRICS: tuple[Metric, ...] = (
         short="NQSW caseload",
     ),
     Metric(
-        "share_workers_over_target",
+        "share_over_target",
         "share of case-holding workers whose caseload is over "
         "their own target (team target x FTE; the ASYE target for NQSWs)",
         "share",
@@ -192,6 +192,28 @@ METRICS: tuple[Metric, ...] = (
         label="Share of workers over their caseload target",
         short="share of workers over target",
         phrase="{value} of workers over their caseload target",
+    ),
+    Metric(
+        "share_25_plus",
+        "share of case-holding workers holding 25 or more children (DfE's top caseload band; "
+        "M16 4.3: 36% of Manchester's social workers held more than 24)",
+        "share",
+        "stock",
+        region=Ratio("case_holders_25_plus", ("case_holders",)),
+        label="Share of workers holding 25 or more children",
+        short="share of workers with 25 or more",
+        phrase="{value} of workers holding 25 or more children",
+    ),
+    Metric(
+        "caseload_p90",
+        "the caseload (children held) that 90% of case-holding workers hold at most (nearest "
+        "rank); a region's is its councils' weighted by their case-holders (close to, not "
+        "exactly, the region's own)",
+        "children",
+        "stock",
+        region=Weighted(("case_holders",)),
+        label="Caseload held by 90% of workers or fewer (children)",
+        short="90th percentile caseload",
     ),
     Metric(
         "max_worker_load",
@@ -216,13 +238,12 @@ METRICS: tuple[Metric, ...] = (
     Metric("asye_case_holder_fte", "denominator of `avg_caseload_asye`", "FTE", "stock"),
     Metric(
         "case_holders",
-        "denominator of `share_workers_over_target`: case-holding workers",
+        "denominator of `share_over_target` and `share_25_plus`: case-holding workers",
         "workers",
         "stock",
     ),
-    Metric(
-        "case_holders_over_target", "numerator of `share_workers_over_target`", "workers", "stock"
-    ),
+    Metric("case_holders_over_target", "numerator of `share_over_target`", "workers", "stock"),
+    Metric("case_holders_25_plus", "numerator of `share_25_plus`", "workers", "stock"),
     Metric("joiners", "permanent workers (qualified or ASYE) starting", "workers", "flow"),
     Metric("leavers", "permanent workers (qualified or ASYE) leaving", "workers", "flow"),
     Metric(
@@ -307,7 +328,9 @@ SUMMARY_KPIS: tuple[str, ...] = (
     "vacancy_fte",
     "agency_share",
     "turnover_12m",
-    "share_workers_over_target",
+    "share_over_target",
+    "share_25_plus",
+    "caseload_p90",
     "team_manager_shortfall",
 )
 """KPIs a run's summary gives at the start, at the end and on average, in this order."""

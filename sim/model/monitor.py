@@ -13,6 +13,18 @@ from sim.model.counters import Counters
 from sim.model.timeline import DAYS_PER_YEAR, Calendar
 from sim.model.workforce import Workforce
 
+MANY_CASES = 25
+"""DfE's top caseload band is 25 or more (SWW 2021); M16 4.3 counts workers "over 24"."""
+
+
+def _nearest_rank(values: list[int], q: float) -> float:
+    """The ``q`` quantile of ``values`` by nearest rank (a value someone holds), or NaN when
+    there are none."""
+    if not values:
+        return math.nan
+    values.sort()
+    return float(values[max(0, math.ceil(q * len(values)) - 1)])
+
 
 def _ratio(num: float, den: float) -> float:
     """``num / den``, or NaN (undefined, not infinite) when nobody is in post."""
@@ -101,7 +113,8 @@ class Monitor:
         fte = {kind: tw.value for kind, tw in wf.fte.items()}
         est = wf.establishment()
         held_q = fte_q = held_a = fte_a = 0.0
-        holders = over = 0
+        holders = over = many = 0
+        counts: list[int] = []  # children held by each case-holder, for the percentile
         absent = max_load = 0.0
         for w in wf.workers:
             if w.absent:
@@ -111,6 +124,8 @@ class Monitor:
             holders += 1
             n = len(w.children)
             over += n > w.target
+            many += n >= MANY_CASES
+            counts.append(n)
             max_load = max(max_load, w.load)
             if w.kind == "asye":
                 held_a += n
@@ -131,13 +146,16 @@ class Monitor:
             "avg_caseload": _ratio(held_q + held_a, fte_q + fte_a),
             "avg_caseload_qualified": _ratio(held_q, fte_q),
             "avg_caseload_asye": _ratio(held_a, fte_a),
-            "share_workers_over_target": _ratio(over, holders),
+            "share_over_target": _ratio(over, holders),
+            "share_25_plus": _ratio(many, holders),
+            "caseload_p90": _nearest_rank(counts, 0.9),
             "max_worker_load": max_load,
             "qualified_cases_held": held_q,
             "qualified_case_holder_fte": fte_q,
             "asye_cases_held": held_a,
             "asye_case_holder_fte": fte_a,
             "case_holders": holders,
+            "case_holders_25_plus": many,
             "case_holders_over_target": over,
         }
 

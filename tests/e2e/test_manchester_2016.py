@@ -31,7 +31,7 @@ REQUIRED_COLUMNS = [
     "avg_caseload_qualified",
     "case_holder_fte",
     "cases_held",
-    "share_workers_over_target",
+    "share_over_target",
     "joiners",
     "leavers",
     "turnover_12m",

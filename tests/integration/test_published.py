@@ -21,12 +21,13 @@ KNOWN_GAPS: dict[tuple[str, str], str] = {
     (ENGLAND, "starters a year"): "starters are a fixed Poisson stream that replaces "
     "leavers, not driven by vacancies, and the establishment does not grow as it did in "
     "2022-23 (issue 12, item 1)",
-    (ENGLAND, "case-holders with 25 or more cases"): "caseloads are not spread between "
-    "workers (item 4)",
+    (ENGLAND, "case-holders with 25 or more cases"): "least-loaded allocation over the whole "
+    "team gives every worker about 16: nobody holds 25 (item 4)",
     (MANCHESTER, "NQSWs' average caseload"): "allocation fills every worker to the same share "
     "of their cap, which gives NQSWs about 18 of their 22 (item 4)",
-    (MANCHESTER, "social workers holding more than 24 children"): "caseloads are not spread "
-    "between workers (item 4)",
+    (MANCHESTER, "social workers holding more than 24 children"): "least-loaded allocation "
+    "holds every qualified worker within a child or two of 25, so 61% hold 25 or more "
+    "(item 4)",
 }
 
 

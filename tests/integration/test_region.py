@@ -111,7 +111,7 @@ def test_councils_add_up_to_the_region(region):
             err_msg=name,
         )
         np.testing.assert_allclose(
-            f["share_workers_over_target"],
+            f["share_over_target"],
             f["case_holders_over_target"] / f["case_holders"],
             rtol=1e-12,
             err_msg=name,

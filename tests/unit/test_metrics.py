@@ -35,7 +35,8 @@ def test_every_column_a_metric_names_is_a_metric():
 def test_shares_labels_and_phrases_come_from_the_registry():
     assert [m.column for m in METRICS if m.share] == [
         "agency_share",
-        "share_workers_over_target",
+        "share_over_target",
+        "share_25_plus",
         "turnover_12m",
     ]
     assert metrics.label("avg_caseload") == "Average caseload (children per case-holding FTE)"
