@@ -361,6 +361,15 @@ def short(column: str) -> str:
     return m.short if m is not None and m.short else column.replace("_", " ")
 
 
+def phrase(column: str, value: str) -> str:
+    """A target on ``column`` in a sentence, ``value`` being e.g. ``18 or less``: ``an
+    average caseload of 18 or less`` (default: the label in lower case)."""
+    m = BY_COLUMN.get(column)
+    if m is not None and m.phrase:
+        return m.phrase.format(value=value)
+    return f"{label(column).lower()} of {value}"
+
+
 def markdown_table() -> str:
     """The README's table of monthly columns."""
     lines = ["| column | unit | flow or stock | meaning |", "|---|---|---|---|"]

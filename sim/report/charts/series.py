@@ -15,6 +15,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import PercentFormatter
 
+from sim.metrics import label as metric_label
 from sim.report.charts.layout import INK, new_figure
 from sim.report.charts.style import (
     BASELINE_COLOUR,
@@ -23,7 +24,6 @@ from sim.report.charts.style import (
     fmt_pct,
     fmt_value,
     is_share,
-    metric_label,
     metric_short,
     scenario_label,
     scenario_styles,

@@ -13,7 +13,6 @@ import pandas as pd
 
 from sim import metrics
 from sim.metrics import is_share
-from sim.metrics import label as metric_label
 from sim.metrics import short as metric_short
 
 # Paul Tol's "muted" scheme: distinguishable with the common colour-vision deficiencies.
@@ -141,11 +140,7 @@ class TargetInfo:
     def phrase(self) -> str:
         """``an average caseload of 18 or less``."""
         value = self.bound_text + (" or less" if self.op == "<=" else " or more")
-        m = metrics.BY_COLUMN.get(self.metric)
-        template = m.phrase if m is not None else None
-        if template is None:
-            return f"{metric_label(self.metric).lower()} of {value}"
-        return template.format(value=value)
+        return metrics.phrase(self.metric, value)
 
     @property
     def short(self) -> str:
