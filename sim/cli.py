@@ -8,6 +8,7 @@ import math
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any, SupportsFloat
 
@@ -16,10 +17,11 @@ import pandas as pd
 
 from sim.config.experiment import ResolvedExperiment, load_experiment
 from sim.config.loader import ConfigError, load_config, read_yaml, to_plain
-from sim.experiment.atomic import write_csv, write_json, write_yaml
+from sim.experiment.atomic import write_csv, write_json, write_text, write_yaml
 from sim.experiment.outcome import ExperimentError, ExperimentIncomplete
 from sim.experiment.region import council_experiments
 from sim.experiment.runner import run_experiment
+from sim.experiment.uncertain import replication_config
 from sim.model.rng import replication_seed
 from sim.model.run import run_one
 from sim.version import __version__
@@ -46,9 +48,10 @@ def _check_out_dir(out: Path, force: bool) -> None:
         raise UsageError(f"--out {out}: folder exists and is not empty; use --force to overwrite")
 
 
-def _load_run_target(args: argparse.Namespace) -> tuple[Any, Any, tuple, str]:
-    """(config, seed, policies, label) for ``run``: a council config, or one scenario and
-    replication of an experiment file (to reproduce it alone)."""
+def _load_run_target(args: argparse.Namespace) -> tuple[Any, Any, tuple, str, dict[str, float]]:
+    """(config, seed, policies, label, uncertain values) for ``run``: a council config, or
+    one scenario and replication of an experiment file (to reproduce it alone, with the
+    uncertain values that replication drew)."""
     path = Path(args.config)
     if "scenarios" in read_yaml(path):
         exp = load_experiment(path, root_seed=args.seed)
@@ -60,14 +63,18 @@ def _load_run_target(args: argparse.Namespace) -> tuple[Any, Any, tuple, str]:
         name = args.scenario or exp.baseline.name
         if name not in names:
             raise UsageError(f"--scenario {name!r}: not in {path}; choose from {', '.join(names)}")
-        sc = exp.scenarios[names.index(name)]
+        index = names.index(name)
+        sc = exp.scenarios[index]
         k = args.replication or 0
         seed: int | np.random.SeedSequence = replication_seed(exp.spec.root_seed, k)
+        cfg, values = replication_config(exp, index, k)
+        drawn = "".join(f"; {p} = {v:.4g}" for p, v in values.items())
         return (
-            sc.config,
+            cfg,
             seed,
             sc.policies,
-            f"{where}scenario {name}, replication {k} of root seed {exp.spec.root_seed}",
+            f"{where}scenario {name}, replication {k} of root seed {exp.spec.root_seed}{drawn}",
+            values,
         )
     for flag, value in (("--scenario", args.scenario), ("--council", args.council)):
         if value is not None:
@@ -77,7 +84,7 @@ def _load_run_target(args: argparse.Namespace) -> tuple[Any, Any, tuple, str]:
     if args.replication is not None:
         label += f" replication {args.replication}"
         seed = replication_seed(seed, args.replication)
-    return load_config(path), seed, (), label
+    return load_config(path), seed, (), label, {}
 
 
 def _council_experiment(exp: ResolvedExperiment, council: str) -> ResolvedExperiment:
@@ -93,10 +100,12 @@ def _council_experiment(exp: ResolvedExperiment, council: str) -> ResolvedExperi
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run one replication and write its files."""
-    cfg, seed, policies, label = _load_run_target(args)
+    cfg, seed, policies, label, values = _load_run_target(args)
     out = Path(args.out)
     _check_out_dir(out, args.force)
     frame, summary = run_one(cfg, seed, policies)
+    if values:
+        summary["uncertain"] = values
     csv = frame.copy()
     csv["date"] = csv["date"].dt.strftime("%Y-%m-%d")
     write_csv(out / "timeseries.csv", csv)
@@ -209,6 +218,38 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    """Run each experiment with each uncertain value at the low and high end of its prior
+    (the others at their prior means); print and write how each target's chance and median
+    KPI move."""
+    from sim.experiment.sensitivity import RunOptions, markdown, sensitivity
+
+    out = Path(args.out)
+    opts = RunOptions(
+        args.replications, args.jobs, out, args.resume, args.force, progress=not args.quiet
+    )
+    t0 = time.perf_counter()
+    try:
+        table, priors = sensitivity(args.experiments, opts, args.path or None, args.seed)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    except ExperimentIncomplete as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INCOMPLETE
+    minutes = (time.perf_counter() - t0) / 60
+    headline = markdown(table[table["headline"]], priors)
+    write_csv(out / "sensitivity.csv", table)
+    write_text(out / "sensitivity.md", markdown(table, priors) + "\n")
+    write_text(out / "sensitivity_headline.md", headline + "\n")
+    print(headline)
+    print(
+        f"\n{args.replications} replications a variant, {minutes:.1f} min; wrote {out}/: "
+        "sensitivity.csv, sensitivity.md (every target), sensitivity_headline.md, and each "
+        "variant's results folder"
+    )
+    return EXIT_OK
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     """Validate a config or experiment without running it; say what would run."""
     from sim.experiment.preflight import describe
@@ -314,6 +355,31 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("folder", help="an experiment's --out folder")
     rep.add_argument("--no-slides", action="store_true", help="skip slides.pptx")
     rep.set_defaults(func=cmd_report)
+    sen = sub.add_parser(
+        "sensitivity",
+        help="each uncertain value at the ends of its prior: how the targets move",
+    )
+    sen.add_argument("experiments", nargs="+", help="experiment YAML files with uncertain blocks")
+    sen.add_argument(
+        "--out", required=True, help="folder for the tables and each variant's results"
+    )
+    sen.add_argument("--replications", type=int, default=20, help="per variant (default 20)")
+    sen.add_argument("--jobs", type=int, default=1, help="parallel processes (-1: all cores)")
+    sen.add_argument("--seed", type=int, default=None, help="override the root seeds")
+    sen.add_argument(
+        "--resume",
+        action="store_true",
+        help="read back finished variants and carry on interrupted ones",
+    )
+    sen.add_argument("--force", action="store_true", help="overwrite variants already in --out")
+    sen.add_argument("--quiet", action="store_true", help="no progress bars")
+    sen.add_argument(
+        "--path",
+        action="append",
+        default=[],
+        help="vary only this uncertain path (repeatable; default: every path)",
+    )
+    sen.set_defaults(func=cmd_sensitivity)
     chk = sub.add_parser("check", help="validate a config or experiment; say what would run")
     chk.add_argument("path", help="council config or experiment YAML")
     chk.set_defaults(func=cmd_check)

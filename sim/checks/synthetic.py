@@ -48,9 +48,8 @@ SYNTHETIC: dict[str, Any] = {
     },
     "establishment": {"fte": 10, "team_managers_fte": 2},
     "recruitment": {
-        "applicants_per_month": 0,
+        "appointable_per_advert": 0,
         "experienced_share": 1.0,
-        "selection_rate": 1.0,
         "panel_interval_days": 7,
         "agency": {"cover_delay_days": 0, "max_share": 0.0, "conversion_per_year": 0.0},
     },

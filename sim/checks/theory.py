@@ -204,7 +204,8 @@ def turnover_with_replacement(quick: bool = False) -> list[Check]:
         initial_workforce={"permanent_fte": 100},
         establishment={"fte": 100},
         recruitment={
-            "applicants_per_month": 60,
+            "appointable_per_advert": 60,  # every round ends in an offer
+            "advert_to_offer": {"dist": "fixed", "days": 0},
             "panel_interval_days": 1,
             "start_delay": {"dist": "fixed", "days": 0},
         },
@@ -263,7 +264,7 @@ def busy_council():
         teams={t: {"caseload_cap": 25} for t in ("assessment", "cin_cp", "lac")},
         leaving={"permanent": [{"from_years": 0, "per_year": 0.4}]},
         absence={"episodes_per_year": 3},
-        recruitment={"applicants_per_month": 3},
+        recruitment={"appointable_per_advert": 0.3},
     )
 
 
@@ -289,7 +290,7 @@ def reproducibility(quick: bool = False) -> list[Check]:
     cfg = synthetic_council(
         demand={"referrals_per_year": 2000},
         leaving={"permanent": [{"from_years": 0, "per_year": 0.3}]},
-        recruitment={"applicants_per_month": 2},
+        recruitment={"appointable_per_advert": 0.2},
     )
     a, b, c = _run(cfg, 5), _run(cfg, 5), _run(cfg, 6)
     same = float(a.equals(b))

@@ -215,6 +215,26 @@ def _check_bands(bands: list[HazardBand]) -> list[HazardBand]:
     return bands
 
 
+class Destinations(Strict):
+    """Where permanent and ASYE leavers go, as shares of leavers (summing to 1). A leaver to
+    agency work can fill this council's next agency order at once (no time to fill) for
+    ``agency_available_days`` after leaving."""
+
+    other_council: float = Prob
+    agency: float = Prob
+    out: float = Prob
+    """Out of council children's social work (another sector, retirement, a break)."""
+    agency_available_days: float = Field(default=28, ge=0, le=3650, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _sum(self) -> Destinations:
+        _sums_to_one(
+            {"other_council": self.other_council, "agency": self.agency, "out": self.out},
+            "destinations",
+        )
+        return self
+
+
 class Leaving(Strict):
     """Leaving hazards by worker type and tenure; ``caseload_strength`` multiplies a worker's
     hazard by 1 + strength x (own caseload / target - 1) when over target (0 = off)."""
@@ -228,6 +248,8 @@ class Leaving(Strict):
     notice_days_agency: float = NonNeg
     supervision_strength: float = Field(default=0.0, ge=0, allow_inf_nan=False)
     """Hazard x (1 + strength x share of needed team managers missing); 0 = off."""
+    destinations: Destinations | None = None
+    """Where leavers go (none: not recorded, and no leaver returns as agency)."""
 
     _bands = field_validator("permanent", "asye", "agency")(_check_bands)
 
@@ -273,6 +295,9 @@ class Establishment(Strict):
     team_manager_span: float = Field(default=8, gt=0, allow_inf_nan=False)
     team_manager_vacancy_rate: float = Field(default=0.0, ge=0, le=1, allow_inf_nan=False)
     """Share of funded team manager posts unfilled."""
+    growth_per_year: float = Field(default=0.0, ge=-0.5, le=1, allow_inf_nan=False)
+    """Funded posts (social workers and team managers) grow by this share a year beyond
+    ``schedule``, compounding (0 = only the schedule)."""
     case_holding_share: float = Field(default=1.0, gt=0, le=1, allow_inf_nan=False)
     """Share of the funded posts (``fte``) that hold children's cases; the rest are social
     workers in post, leaving and recruited like the others, who hold no cases (DfE 2023:
@@ -310,15 +335,62 @@ class Agency(Strict):
     """Rate at which an agency worker takes a vacant permanent post (per worker per year)."""
 
 
-class Recruitment(Strict):
-    """Permanent recruitment pipeline."""
+UNIFORM_MONTHS = (1 / 12,) * 12
+REPLACED_RECRUITMENT_FIELDS = {
+    "applicants_per_month": "appointable_per_advert",
+    "selection_rate": "appointable_per_advert",
+}
+"""Fields of the fixed applicant stream that recruitment to vacancies replaced (issue 12)."""
 
-    applicants_per_month: float = Field(ge=0, le=MAX_WORKERS, allow_inf_nan=False)
-    experienced_share: float = Prob
-    selection_rate: float = Prob
+
+class Recruitment(Strict):
+    """Permanent recruitment to vacancies. Every vacant funded post not under offer is
+    advertised; an advert round lasts ``advert_to_offer`` and is decided at the next panel
+    (every ``panel_interval_days``), which offers the post if the round drew an appointable
+    applicant and re-advertises it otherwise; the appointee starts after ``start_delay``.
+    Appointable applicants per round are Poisson with mean ``appointable_per_advert`` /
+    (1 + open adverts / ``pool_adverts``): the council's share of the regional pool is split
+    between its open adverts, so appointments grow with vacancies with diminishing returns
+    and never exceed about ``appointable_per_advert`` x ``pool_adverts`` a round.
+    ``sim.config.recruitment_rates`` derives the rate from a council's starters and
+    vacancies (workforce census)."""
+
+    appointable_per_advert: float = Field(ge=0, le=1000, allow_inf_nan=False)
+    """Mean appointable applicants one advert round draws while few posts are open."""
+    pool_adverts: float | None = Field(default=None, gt=0, le=MAX_WORKERS, allow_inf_nan=False)
+    """Open adverts at which each draws half as many appointable applicants; none: no limit."""
+    advert_to_offer: Duration = Lognormal(dist="lognormal", mean_days=42, sd_days=14)
+    """One advert round: advertising, shortlisting and interview, before the panel decides."""
     panel_interval_days: float = Field(ge=1, allow_inf_nan=False)
     start_delay: Duration = Lognormal(dist="lognormal", mean_days=60, sd_days=20)
+    """From offer to start (checks, notice elsewhere, registration for NQSWs)."""
+    experienced_share: float = Prob
+    """Share of appointable applicants who are experienced (the rest newly qualified), over
+    a year."""
+    newly_qualified_by_month: tuple[float, ...] = UNIFORM_MONTHS
+    """Share of a year's newly qualified applicants who apply in each month, January first
+    (graduation brings most in the summer); 12 shares summing to 1."""
     agency: Agency
+
+    @model_validator(mode="before")
+    @classmethod
+    def _replaced(cls, data: object) -> object:
+        if isinstance(data, dict):
+            for old, new in REPLACED_RECRUITMENT_FIELDS.items():
+                if old in data:
+                    raise ValueError(
+                        f"{old} is no longer used: recruitment now works to vacancies; give "
+                        f"{new} (see sim.config.recruitment_rates and the README)"
+                    )
+        return data
+
+    @field_validator("newly_qualified_by_month")
+    @classmethod
+    def _twelve_months(cls, v: tuple[float, ...]) -> tuple[float, ...]:
+        if len(v) != 12 or any(not 0 <= x <= 1 for x in v):
+            raise ValueError(f"give 12 shares between 0 and 1, January first; got {list(v)}")
+        _sums_to_one({str(m): x for m, x in enumerate(v, start=1)}, "newly_qualified_by_month")
+        return v
 
 
 class Costs(Strict):
@@ -355,6 +427,25 @@ class Allocation(Strict):
     """Share of open children whose case a case-holding social worker holds; the rest are
     open to others and are never allocated (nor counted unallocated). DfE 2023: 337,055
     cases held against 403,090 children in need."""
+    # A worker's capacity is their share of a full caseload: their caseload cap and target
+    # are the team's times it (the team's are then the case-holders' averages), so the
+    # least-loaded worker (children / own cap) first gives caseloads in proportion to it.
+    # The next four fields spread it (sim.model.capacity; the capacities drawn are scaled
+    # to mean 1); at their defaults everyone's is 1, as before them.
+    part_caseload_share: float = Field(default=0.0, ge=0, le=1, allow_inf_nan=False)
+    """Share of qualified and agency case-holders who join holding a part caseload (senior
+    or advanced practitioners, part-time workers, workers with other duties): a capacity
+    drawn uniformly between none and ``part_caseload_max``; NQSWs starting the ASYE hold a
+    full one. 0: everyone holds a full one."""
+    part_caseload_max: float = Field(default=0.6, gt=0, le=1, allow_inf_nan=False)
+    """The largest part caseload, as a share of a full one."""
+    capacity_sd: float = Field(default=0.0, ge=0, le=1, allow_inf_nan=False)
+    """Spread of the full case-holders' capacity (experience, the weight of the cases each
+    holds): lognormal with mean 1 and this standard deviation of its log. 0: all the same."""
+    build_up_months: float = Field(default=0.0, ge=0, le=24, allow_inf_nan=False)
+    """A permanent or ASYE starter's capacity rises linearly from none to their own over
+    this many months (a step a month); agency workers start full. 0: full from the first
+    day."""
 
 
 class CouncilConfig(Strict):

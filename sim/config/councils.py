@@ -30,7 +30,7 @@ EXTENSIVE_FIELDS: tuple[tuple[str, ...], ...] = (
     ("initial_workforce", "agency_fte"),
     ("establishment", "fte"),
     ("establishment", "team_managers_fte"),
-    ("recruitment", "applicants_per_month"),
+    ("recruitment", "pool_adverts"),
 )
 # ... and the lists of dated steps whose ``fte`` grows with it.
 EXTENSIVE_SCHEDULES: tuple[tuple[str, str], ...] = (
@@ -82,8 +82,11 @@ def slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_\-]+", "_", name).strip("_") or "council"
 
 
-def _scaled(value: float, share: float) -> float:
-    """``value`` x ``share``, rounded to a whole number if ``value`` counts whole things."""
+def _scaled(value: float | None, share: float) -> float | None:
+    """``value`` x ``share``, rounded to a whole number if ``value`` counts whole things
+    (``None``, no limit, stays so)."""
+    if value is None:
+        return None
     return round(value * share) if isinstance(value, int) else value * share
 
 

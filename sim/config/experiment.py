@@ -24,6 +24,7 @@ from sim.config.loader import (
     validate_council,
 )
 from sim.config.policies import Policy
+from sim.config.uncertain import Prior, check_uncertain
 from sim.metrics import BY_COLUMN
 
 METRICS = tuple(BY_COLUMN)
@@ -82,6 +83,9 @@ class Experiment(Strict):
     targets: list[Target] = Field(min_length=1)
     scenarios: list[Scenario] = Field(min_length=1)
     assumptions: list[str] = Field(default_factory=list)
+    uncertain: dict[str, Prior] = Field(default_factory=dict)
+    """Council-config values sampled once per replication, the same in every scenario:
+    a dotted path (``pathway.drift_strength``) -> its prior (``sim.config.uncertain``)."""
     councils: Councils | None = None
     """Run the region ``base`` describes as these councils side by side (sim.experiment.region)."""
 
@@ -126,15 +130,28 @@ class ResolvedExperiment:
     spec: Experiment
     source: str
     scenarios: tuple[ResolvedScenario, ...]
+    uncertain_seed: int | None = None
+    """Root seed the ``uncertain`` values are drawn from, when not the spec's own: a
+    council's experiment draws the region's, so every council of a replication shares them."""
 
     @property
     def baseline(self) -> ResolvedScenario:
         return self.scenarios[0]
 
+    @property
+    def uncertain_root_seed(self) -> int:
+        """Root seed of the ``uncertain`` draws (replication k: its seed sequence k)."""
+        return self.spec.root_seed if self.uncertain_seed is None else self.uncertain_seed
+
     def to_plain(self) -> dict[str, Any]:
         """Everything that determines the results, as plain JSON types."""
+        experiment = self.spec.model_dump(mode="json")
+        if not experiment["uncertain"]:
+            # No uncertain values: the manifest and hash of experiments from before the
+            # block existed stay as they were (a --resume of an old folder still matches).
+            del experiment["uncertain"]
         return {
-            "experiment": self.spec.model_dump(mode="json"),
+            "experiment": experiment,
             "scenarios": {s.name: to_plain(s.config) for s in self.scenarios},
         }
 
@@ -159,6 +176,12 @@ def validate_experiment(data: dict[str, Any], source: str, base_dir: Path) -> Re
                 s.name, s.description, validate_council(merged, where), tuple(s.policies)
             )
         )
+    check_uncertain(
+        spec.uncertain,
+        [(s.name, s.overrides, r.config) for s, r in zip(spec.scenarios, scenarios, strict=True)],
+        source,
+        by_councils=spec.councils is not None,
+    )
     return ResolvedExperiment(spec, source, tuple(scenarios))
 
 

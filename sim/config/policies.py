@@ -118,6 +118,9 @@ class RetentionPayment(PolicyBase):
     anticipation_years: float = Field(default=1.0, ge=0)
     hazard_multiplier_waiting: Effect = 1.0
     hazard_multiplier_after: Effect = 1.0
+    applicant_multiplier: Effect = 1.0
+    """Appointable applicants per advert x this while the payments are offered (a post
+    with a retention payment draws more applicants)."""
 
     @model_validator(mode="after")
     def _ordered(self) -> RetentionPayment:
@@ -129,7 +132,7 @@ class RetentionPayment(PolicyBase):
 
 class MarketSupplement(PolicyBase):
     """A pay supplement for a grade: changes leaving (seniors) or vacancies (team
-    managers) and the applicant rate."""
+    managers) and the appointable applicants per advert."""
 
     type: Literal["market_supplement"]
     grade: Literal["senior", "team_manager"]
@@ -144,8 +147,9 @@ class MarketSupplement(PolicyBase):
 
 
 class RecruitmentCampaign(PolicyBase):
-    """More applicants, faster panels, a different experienced/NQ mix, more agency
-    conversions; costs a fixed amount a year while it runs."""
+    """More appointable applicants per advert (``applicant_multiplier``), faster panels
+    (shorter advert rounds), a different experienced/NQ mix, more agency conversions;
+    costs a fixed amount a year while it runs."""
 
     type: Literal["recruitment_campaign"]
     applicant_multiplier: Effect = 1.0

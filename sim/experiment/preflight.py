@@ -9,6 +9,8 @@ from pathlib import Path
 from sim.config.council import CouncilConfig
 from sim.config.experiment import load_experiment
 from sim.config.loader import load_config, read_yaml
+from sim.config.uncertain import describe as describe_prior
+from sim.config.uncertain import prior_mean, value_at
 from sim.experiment.region import council_experiments
 from sim.model import core
 from sim.model.steady_state import stage_entry_rates
@@ -98,6 +100,13 @@ def describe(path: Path) -> str:
     for sc in exp.scenarios:
         policies = ", ".join(p.key.rstrip("/") for p in sc.policies) or "no policies"
         lines.append(f"    {sc.name}: {sc.description} [{policies}]")
+    if spec.uncertain:
+        lines.append("  uncertain values, drawn once per replication for every scenario:")
+        for p, prior in spec.uncertain.items():
+            lines.append(
+                f"    {p}: {describe_prior(prior)} (mean {prior_mean(prior):.3g}; "
+                f"config {value_at(exp.baseline.config, p):g})"
+            )
     lines += _council_lines(exp.baseline.config)
     if spec.councils is None:
         runs = [exp]

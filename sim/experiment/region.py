@@ -34,6 +34,7 @@ from sim.experiment.parallel import chunks, progress_bar, run_tasks
 from sim.experiment.replication import replication_row
 from sim.experiment.results_folder import ResultsFolder, make_manifest, now_utc
 from sim.experiment.scenario_table import scenario_table
+from sim.experiment.uncertain import sample_uncertain
 from sim.metrics import COLUMNS, METRICS, Largest, Ratio, Sum, Weighted
 
 log = logging.getLogger(__name__)
@@ -89,7 +90,12 @@ def council_experiments(exp: ResolvedExperiment) -> list[tuple[str, float, Resol
                 "councils": None,
             }
         )
-        out.append((name, share, ResolvedExperiment(spec, exp.source, tuple(scenarios))))
+        # The uncertain values are the region's: one draw per replication for every council
+        # (a loop's strength is one unknown, not 150 independent ones).
+        cexp = ResolvedExperiment(
+            spec, exp.source, tuple(scenarios), uncertain_seed=exp.uncertain_root_seed
+        )
+        out.append((name, share, cexp))
     return out
 
 
@@ -223,5 +229,6 @@ def region_replications(exp: ResolvedExperiment, series: pd.DataFrame) -> pd.Dat
     for (scenario, k), frame in series.groupby(["scenario", "replication"], sort=False):
         assert isinstance(scenario, str) and isinstance(k, (int, np.integer))
         frame = frame.drop(columns=["scenario", "replication"]).reset_index(drop=True)
-        rows.append(replication_row(exp, index[scenario], int(k), frame, {"policies": {}}))
+        summary = {"policies": {}, "uncertain": sample_uncertain(exp, int(k))}
+        rows.append(replication_row(exp, index[scenario], int(k), frame, summary))
     return pd.DataFrame(rows)

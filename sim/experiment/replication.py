@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 
 from sim.config.experiment import ResolvedExperiment, Target
+from sim.config.uncertain import column
+from sim.experiment.uncertain import replication_config
 from sim.metrics import SUMMARY_KPIS
 from sim.model.rng import replication_seed
 from sim.model.run import run_one
@@ -32,7 +34,9 @@ def replication_row(
     frame: pd.DataFrame,
     summary: dict[str, Any],
 ) -> dict[str, Any]:
-    """The tidy record of one replication: targets, final and mean KPIs, costs, effects."""
+    """The tidy record of one replication: targets, final and mean KPIs, costs, sampled
+    policy effects (``effect.<policy>.<name>``) and uncertain config values
+    (``uncertain.<path>``, from ``summary["uncertain"]``)."""
     sc = exp.scenarios[scenario_index]
     row: dict[str, Any] = {
         "scenario": sc.name,
@@ -59,6 +63,8 @@ def replication_row(
     for key, p in summary["policies"].items():
         for name, value in p["effects"].items():
             row[f"effect.{key}.{name}"] = value
+    for path, value in summary.get("uncertain", {}).items():
+        row[column(path)] = value
     return row
 
 
@@ -76,14 +82,18 @@ def run_chunk(exp: ResolvedExperiment, scenario_index: int, start: int, stop: in
     """Replications ``start`` to ``stop - 1`` of one scenario.
 
     Replication k uses the seed sequence k of the root seed in every scenario (common
-    random numbers), so scenarios differ only by their configs and policies. A replication
-    that raises is recorded and the others go on."""
+    random numbers), and the same uncertain config values (``sim.experiment.uncertain``), so
+    scenarios differ only by their configs and policies. A replication that raises is
+    recorded and the others go on."""
     sc = exp.scenarios[scenario_index]
     rows, series, failures = [], [], []
     for k in range(start, stop):
         try:
             seed = replication_seed(exp.spec.root_seed, k)
-            frame, summary = run_one(sc.config, seed, sc.policies)
+            cfg, values = replication_config(exp, scenario_index, k)
+            frame, summary = run_one(cfg, seed, sc.policies)
+            if values:
+                summary["uncertain"] = values
             rows.append(replication_row(exp, scenario_index, k, frame, summary))
         except Exception as exc:  # one bad replication must not lose the others
             log.exception("scenario %s replication %d failed", sc.name, k)

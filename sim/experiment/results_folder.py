@@ -29,6 +29,7 @@ import pyarrow.parquet as pq
 from sim.config.councils import slug
 from sim.config.experiment import ResolvedExperiment
 from sim.config.loader import config_hash
+from sim.config.uncertain import PREFIX as UNCERTAIN_PREFIX
 from sim.experiment.atomic import write_atomic, write_csv, write_json
 from sim.model import core
 from sim.version import __version__
@@ -252,6 +253,21 @@ class SavedResults:
     @property
     def assumptions(self) -> list[str]:
         return list(self.spec.get("assumptions", []))
+
+    @property
+    def uncertain(self) -> dict[str, dict[str, Any]]:
+        """The experiment's uncertain config values: dotted path -> its prior as in the
+        file (e.g. ``{"dist": "uniform", "low": 0.0, "high": 0.3}``); empty if none."""
+        return dict(self.spec.get("uncertain", {}))
+
+    def uncertain_draws(self) -> pd.DataFrame:
+        """The uncertain values each replication drew, one row per replication (the same
+        in every scenario), one column per path: for a sensitivity analysis, join it to
+        ``replications`` on ``replication``."""
+        cols = [str(c) for c in self.replications.columns if str(c).startswith(UNCERTAIN_PREFIX)]
+        base = self.replications[self.replications["scenario"] == self.baseline]
+        out = base[["replication", *cols]].set_index("replication").sort_index()
+        return out.rename(columns=lambda c: c.removeprefix(UNCERTAIN_PREFIX))
 
 
 def load_results(folder: str | Path) -> SavedResults:

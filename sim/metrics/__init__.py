@@ -185,7 +185,7 @@ METRICS: tuple[Metric, ...] = (
     Metric(
         "share_over_target",
         "share of case-holding workers whose caseload is over "
-        "their own target (team target x FTE; the ASYE target for NQSWs)",
+        "their own target (team target x FTE x capacity; the ASYE target for NQSWs)",
         "share",
         "stock",
         region=Ratio("case_holders_over_target", ("case_holders",)),
@@ -253,9 +253,28 @@ METRICS: tuple[Metric, ...] = (
         "workers",
         "flow",
     ),
+    Metric(
+        "leavers_to_council",
+        "of `leavers`, those going to another council (0 unless `leaving.destinations`)",
+        "workers",
+        "flow",
+    ),
+    Metric("leavers_to_agency", "of `leavers`, those going to agency work", "workers", "flow"),
+    Metric(
+        "leavers_out",
+        "of `leavers`, those leaving council children's social work",
+        "workers",
+        "flow",
+    ),
     Metric("hires", "permanent appointments made by recruitment panels", "workers", "flow"),
     Metric("agency_joiners", "agency workers starting an assignment", "workers", "flow"),
     Metric("agency_leavers", "agency assignments ending", "workers", "flow"),
+    Metric(
+        "agency_returners",
+        "of `agency_joiners`, the council's own leavers to agency work, back at once",
+        "workers",
+        "flow",
+    ),
     Metric("asye_qualified", "NQSWs completing the ASYE", "workers", "flow"),
     Metric(
         "turnover_12m",

@@ -19,6 +19,12 @@ class Counters:
     leavers_fte: float = 0.0
     leavers_under_5y: int = 0
     """Of ``leavers``, those with under five years' service with the council."""
+    leavers_to_council: int = 0
+    leavers_to_agency: int = 0
+    leavers_out: int = 0
+    """Of ``leavers``, by destination (all 0 unless the config gives destinations)."""
+    agency_returners: int = 0
+    """Agency workers starting who had left the council's staff for agency work."""
     agency_joiners: int = 0
     agency_leavers: int = 0
     hires: int = 0

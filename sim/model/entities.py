@@ -34,6 +34,11 @@ class Worker:
     """True while absent long enough that the children were reallocated."""
     senior: bool = False
     """On the senior social worker grade (permanent qualified staff only)."""
+    capacity_units: int = 50
+    """Share of a full caseload this worker can hold, in fiftieths before scaling
+    (``sim.model.capacity``); ``cap`` and ``target`` are the team's times it."""
+    built_up: float = 1.0
+    """Share of that capacity a starter has built up to (1: all of it)."""
     # Where the team pool files this worker while it is available for new children
     # (internal to allocation): the buckets of its cap, or None when not available; the
     # number of children and the target it was filed with; its index in that bucket.
@@ -92,15 +97,24 @@ class Child:
 
 class LoadBuckets:
     """Available workers of one cap, by number of children held. Each bucket is a list
-    with swap-remove (every operation O(1)); ties go to the worker last placed there."""
+    with swap-remove (every operation O(1)); ties go to the worker last placed there.
 
-    __slots__ = ("buckets", "cap", "lowest", "size")
+    The team pool keeps its groups in a heap by their lowest load; ``order``, ``key`` and
+    ``at`` are its bookkeeping (``sim.model.allocation``)."""
 
-    def __init__(self, cap: float) -> None:
+    __slots__ = ("at", "buckets", "cap", "key", "lowest", "order", "size")
+
+    def __init__(self, cap: float, order: int = 0) -> None:
         self.cap = cap
         self.buckets: list[list[Worker]] = []
         self.lowest = 0  # no non-empty bucket below this
         self.size = 0
+        self.order = order
+        """Place in the team's groups, in order of first use: breaks ties reproducibly."""
+        self.key = 0.0
+        """``lowest / cap`` when last placed in the heap: at most its lowest load."""
+        self.at = -1
+        """Index in the team's heap, or -1 when not in it (no worker filed)."""
 
     def add(self, w: Worker, count: int) -> None:
         while len(self.buckets) <= count:

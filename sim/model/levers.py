@@ -17,7 +17,6 @@ class Levers:
     """Current values; policies change them only at month starts."""
 
     experienced_share: float
-    selection_rate: float
     panel_interval_days: float
     conversion_per_year: float
     agency_max_share: float
@@ -30,7 +29,7 @@ class Levers:
     referral_factors: dict[str, float] = field(default_factory=dict)
     """Multipliers of the referral rate, one per policy."""
     applicant_factors: dict[str, float] = field(default_factory=dict)
-    """Multipliers of the applicant rate, one per policy."""
+    """Multipliers of the appointable applicants per advert, one per policy."""
     team_manager_vacancy_factors: dict[str, float] = field(default_factory=dict)
     duration_caps_days: dict[str, float] = field(default_factory=dict)
     """Practice guidance: the longest a stage should last, by stage."""
@@ -46,7 +45,6 @@ class Levers:
         rc = cfg.recruitment
         return cls(
             experienced_share=rc.experienced_share,
-            selection_rate=rc.selection_rate,
             panel_interval_days=rc.panel_interval_days,
             conversion_per_year=rc.agency.conversion_per_year,
             agency_max_share=rc.agency.max_share,

@@ -15,6 +15,10 @@ from sim.model.workforce import Workforce
 
 MANY_CASES = 25
 """DfE's top caseload band is 25 or more (SWW 2021); M16 4.3 counts workers "over 24"."""
+BAND_WIDTH = 5
+"""DfE's caseload bands (SWW 2021): under 5, 5-9, 10-14, 15-19, 20-24 and 25 or more
+children held."""
+BANDS = MANY_CASES // BAND_WIDTH + 1
 
 
 def _nearest_rank(values: list[int], q: float) -> float:
@@ -48,6 +52,10 @@ class Monitor:
         self.wf = workforce
         self.counters = counters
         self.rows: list[dict[str, Any]] = []
+        self.caseload_bands: list[list[int]] = []
+        """Case-holders in each of DfE's caseload bands (``BANDS``, fewest children first)
+        at each month end, one list per row: not a column (six would crowd the series);
+        the published checks read it (``sim.checks.published``)."""
         self._turnover_window: deque[tuple[float, float]] = deque(maxlen=12)
         c = cfg.costs
         qualified_pay = (
@@ -72,9 +80,13 @@ class Monitor:
             joiners=k.joiners,
             leavers=k.leavers,
             leavers_under_5y=k.leavers_under_5y,
+            leavers_to_council=k.leavers_to_council,
+            leavers_to_agency=k.leavers_to_agency,
+            leavers_out=k.leavers_out,
             hires=k.hires,
             agency_joiners=k.agency_joiners,
             agency_leavers=k.agency_leavers,
+            agency_returners=k.agency_returners,
             asye_qualified=k.asye_qualified,
             sw_changes=k.sw_changes,
             sw_changes_workforce=k.sw_changes_workforce,
@@ -115,6 +127,7 @@ class Monitor:
         held_q = fte_q = held_a = fte_a = 0.0
         holders = over = many = 0
         counts: list[int] = []  # children held by each case-holder, for the percentile
+        bands = [0] * BANDS
         absent = max_load = 0.0
         for w in wf.workers:
             if w.absent:
@@ -126,6 +139,7 @@ class Monitor:
             over += n > w.target
             many += n >= MANY_CASES
             counts.append(n)
+            bands[min(n // BAND_WIDTH, BANDS - 1)] += 1
             max_load = max(max_load, w.load)
             if w.kind == "asye":
                 held_a += n
@@ -133,6 +147,7 @@ class Monitor:
             else:
                 held_q += n
                 fte_q += w.fte
+        self.caseload_bands.append(bands)
         return {
             "establishment_fte": est,
             "qualified_fte": fte["permanent"],

@@ -9,19 +9,20 @@ import simpy
 
 from sim.config.council import CouncilConfig
 from sim.config.distributions import equilibrium_remaining
+from sim.config.recruitment_rates import appointable_now, offers_per_year
 from sim.model.counters import Counters
 from sim.model.entities import Worker
 from sim.model.rng import Streams, sampler
-from sim.model.timeline import DAYS_PER_MONTH, DAYS_PER_YEAR, Calendar
+from sim.model.timeline import DAYS_PER_YEAR, Calendar
 from sim.model.workforce import Workforce
 
-AGENCY_CHECK_DAYS = 7.0  # how often agency cover is reviewed
+REVIEW_DAYS = 7.0  # how often vacancies are advertised and agency cover reviewed
 
 
 class Recruitment:
-    """Applicants arrive, panels appoint to vacancies, appointees start after checks and
-    notice; agency workers are ordered for vacancies and other needs, up to a cap, and
-    hand over to permanent starters."""
+    """Vacant posts are advertised and panels offer them to appointable applicants; the
+    appointees start after checks and notice. Agency workers are ordered for vacancies and
+    other needs, up to a cap, and hand over to permanent starters."""
 
     def __init__(
         self,
@@ -41,6 +42,7 @@ class Recruitment:
         self._rng = streams["recruitment"]
         self._u = streams.uniform("recruitment")
         self._start_delay = sampler(self.rc.start_delay, self._rng)
+        self._advert_days = sampler(self.rc.advert_to_offer, self._rng)
         self._agency_u = streams.uniform("agency")
         agency = self.rc.agency
         self._cover_share = agency.cover_share
@@ -50,54 +52,84 @@ class Recruitment:
         self._fill_rng = streams["agency_fill"]
         workforce.starter_hooks.append(self._hand_over_to_starter)
         self.levers = workforce.levers
-        self.appointable: list[str] = []  # kinds ("permanent" or "asye") awaiting a panel
+        self.adverts: list[float] = []
+        """Open adverts, one per vacant post not under offer: the day each round closes."""
         self.agency_pending = 0
 
+    def _unoffered_vacancies(self) -> int:
+        """Funded posts with neither a permanent worker staying nor an appointee coming."""
+        return max(0, math.floor(self.wf.establishment() - self.wf.permanent_committed() + 1e-9))
+
     def seed_pipeline(self) -> None:
-        """Appointees who have accepted but not started at the start date, as in a steady
-        state: Poisson with mean (appointable a year) x mean start delay, up to the vacancies."""
-        rc, lv = self.rc, self.levers
-        per_year = rc.applicants_per_month * 12 * lv.selection_rate
-        mean = per_year * rc.start_delay.mean() / DAYS_PER_YEAR
-        vacancies = math.floor(self.wf.establishment() - self.wf.permanent_committed() + 1e-9)
-        n = min(int(self._rng.poisson(mean)), max(0, vacancies))
+        """At the start date, as in a steady state: appointees who have accepted but not
+        started (Poisson with mean offers a year x mean start delay, Little's law, found by
+        a few fixed-point steps since offers depend on the adverts left open), then adverts
+        part-way through their rounds for the other vacancies."""
+        rc = self.rc
+        vacancies = self._unoffered_vacancies()
+        delay_years = rc.start_delay.mean() / DAYS_PER_YEAR
+        mean = 0.0
+        for _ in range(5):
+            mean = offers_per_year(rc, vacancies - mean) * delay_years
+        n = min(int(self._rng.poisson(mean)), vacancies)
         for delay in equilibrium_remaining(rc.start_delay, self._rng, n).tolist():
-            kind = "permanent" if self._u() < lv.experienced_share else "asye"
+            kind = "permanent" if self._u() < self.levers.experienced_share else "asye"
             self.wf.perm_pipeline_fte += 1.0
             self.env.process(self._start_after_delay(kind, delay))
+        self._advertise(part_way=True)
 
     def start(self) -> None:
-        self.env.process(self._applicants())
         self.env.process(self._panels())
-        self.env.process(self._agency_cover())
+        self.env.process(self._weekly_review())
 
-    # -- permanent pipeline ---------------------------------------------------------------
-    def _applicants(self) -> Generator[simpy.Event, None, None]:
-        """Applicants arrive as a Poisson process; the appointable join the panel list."""
-        prev = 0.0
-        for end in self.calendar.period_end_days:
-            months = (end - prev) / DAYS_PER_MONTH
-            lam = self.rc.applicants_per_month * self.levers.applicant_multiplier * months
-            n = int(self._rng.poisson(lam)) if lam > 0 else 0
-            for t in sorted((prev + self._rng.random(n) * (end - prev)).tolist()):
-                yield self.env.timeout(t - self.env.now)
-                if self._u() < self.levers.selection_rate:
-                    experienced = self._u() < self.levers.experienced_share
-                    self.appointable.append("permanent" if experienced else "asye")
-            yield self.env.timeout(end - self.env.now)
-            prev = end
+    # -- permanent recruitment ------------------------------------------------------------
+    def _advertise(self, part_way: bool = False) -> None:
+        """Advertise each vacant post not under offer or advertised; withdraw the newest
+        adverts of posts no longer vacant (filled by conversion, or defunded). ``part_way``:
+        rounds already under way (remaining times of a stationary process)."""
+        ads, now = self.adverts, self.env.now
+        want = self._unoffered_vacancies()
+        del ads[want:]
+        n = want - len(ads)
+        if n > 0:
+            if part_way:
+                lengths = equilibrium_remaining(self.rc.advert_to_offer, self._rng, n).tolist()
+            else:
+                lengths = [self._advert_days() for _ in range(n)]
+            ads.extend(now + d for d in lengths)
 
     def _panels(self) -> Generator[simpy.Event, None, None]:
-        """Each panel appoints appointable applicants to open vacancies; the rest go
-        elsewhere."""
+        """Every panel interval, decide the advert rounds that have closed."""
         while True:
             yield self.env.timeout(self.levers.panel_interval_days)
-            need = math.floor(self.wf.establishment() - self.wf.permanent_committed() + 1e-9)
-            for kind in self.appointable[: max(0, need)]:
+            self._advertise()
+            self._decide_closed_rounds()
+
+    def _decide_closed_rounds(self) -> None:
+        """Each closed round ends in an offer if it drew an appointable applicant (Poisson,
+        fewer per advert the more adverts share the pool; newly qualified applicants by the
+        month's share of graduates), else the post is re-advertised."""
+        lv, rc, now = self.levers, self.rc, self.env.now
+        a = appointable_now(
+            rc.appointable_per_advert * lv.applicant_multiplier, len(self.adverts), rc.pool_adverts
+        )
+        month_weight = 12 * rc.newly_qualified_by_month[self.calendar.date(now).month - 1]
+        experienced = lv.experienced_share * a
+        total = experienced + (1 - lv.experienced_share) * a * month_weight
+        p_offer = -math.expm1(-total)
+        p_experienced = experienced / total if total > 0 else 1.0
+        still_open = []
+        for closes in self.adverts:
+            if closes > now:
+                still_open.append(closes)
+            elif self._u() < p_offer:
+                kind = "permanent" if self._u() < p_experienced else "asye"
                 self.counters.hires += 1
                 self.wf.perm_pipeline_fte += 1.0
                 self.env.process(self._start_after_delay(kind, self._start_delay()))
-            self.appointable.clear()
+            else:
+                still_open.append(now + self._advert_days())
+        self.adverts = still_open
 
     def _start_after_delay(self, kind: str, delay: float) -> Generator[simpy.Event, None, None]:
         yield self.env.timeout(delay)
@@ -119,20 +151,22 @@ class Recruitment:
         wanted = self._cover_share * shortfall + self._other_cover_share * est
         return min(wanted, self.agency_cap())
 
-    def _agency_cover(self) -> Generator[simpy.Event, None, None]:
-        """Weekly: order agency cover for what is wanted and not in post or on order, and
-        let agency workers convert to vacant permanent posts. Agency in surplus is not
-        dismissed: it ends as permanent starters arrive (:meth:`_hand_over_to_starter`)."""
+    def _weekly_review(self) -> Generator[simpy.Event, None, None]:
+        """Weekly: advertise posts fallen vacant; order agency cover for what is wanted and
+        not in post or on order, and let agency workers convert to vacant permanent posts.
+        Agency in surplus is not dismissed: it ends as permanent starters arrive
+        (:meth:`_hand_over_to_starter`)."""
         while True:
+            self._advertise()
             rate = self.levers.conversion_per_year
-            p_convert = -math.expm1(-rate * AGENCY_CHECK_DAYS / DAYS_PER_YEAR)
+            p_convert = -math.expm1(-rate * REVIEW_DAYS / DAYS_PER_YEAR)
             if p_convert > 0:
                 self._conversions(p_convert)
             gap = self.agency_wanted() - self._agency_had()
             for _ in range(int(gap) if gap >= 1.0 else 0):
                 self.agency_pending += 1
                 self.env.process(self._agency_arrives())
-            yield self.env.timeout(AGENCY_CHECK_DAYS)
+            yield self.env.timeout(REVIEW_DAYS)
 
     def _agency_had(self) -> float:
         """Agency FTE in post and staying, plus ordered and not yet started."""
@@ -159,7 +193,12 @@ class Recruitment:
         return float(self._fill_rng.lognormal(math.log(mean) - sigma2 / 2, math.sqrt(sigma2)))
 
     def _agency_arrives(self) -> Generator[simpy.Event, None, None]:
-        yield self.env.timeout(self._time_to_fill())
+        """An order is filled after the time to fill, or at once by one of the council's
+        own recent leavers to agency work."""
+        if self.wf.take_returner():
+            self.counters.agency_returners += 1
+        else:
+            yield self.env.timeout(self._time_to_fill())
         self.agency_pending -= 1
         self.wf.join("agency")
 

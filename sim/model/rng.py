@@ -30,6 +30,9 @@ STREAM_NAMES: tuple[str, ...] = (
     "grades",
     "holding",  # new streams go last, so the others keep their draws
     "agency_fill",
+    "uncertain",  # experiment-level uncertain config values (sim.experiment.uncertain)
+    "destinations",
+    "capacity",  # each case-holder's share of a full caseload (sim.model.capacity)
 )
 
 BLOCK = 512
@@ -42,16 +45,25 @@ def replication_seed(root_seed: int, replication: int) -> np.random.SeedSequence
     return np.random.SeedSequence(root_seed, spawn_key=(replication,))
 
 
+def stream_seed(
+    seed: np.random.SeedSequence, name: str, key: str | None = None
+) -> np.random.SeedSequence:
+    """The seed sequence of stream ``name`` under ``seed`` (the one :class:`Streams` gives
+    that stream), or, with ``key``, of one named quantity drawn from that stream: a child of
+    it keyed by ``key``, so each quantity's draw does not depend on which others exist."""
+    spawn_key = (*seed.spawn_key, STREAM_NAMES.index(name))
+    if key is not None:
+        spawn_key = (*spawn_key, zlib.crc32(key.encode("utf-8")))
+    return np.random.SeedSequence(seed.entropy, spawn_key=spawn_key)
+
+
 class Streams:
     """One ``numpy.random.Generator`` per named concern, from one ``SeedSequence``."""
 
     def __init__(self, seed: int | np.random.SeedSequence) -> None:
         ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
         self._root = ss
-        children = [
-            np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, k))
-            for k in range(len(STREAM_NAMES))
-        ]
+        children = [stream_seed(ss, name) for name in STREAM_NAMES]
         self._gens = {
             name: np.random.default_rng(child)
             for name, child in zip(STREAM_NAMES, children, strict=True)

@@ -4,19 +4,28 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections import deque
 from collections.abc import Callable, Generator
 from typing import cast
 
 import numpy as np
 import simpy
 
-from sim.config.council import NON_CASE_HOLDING, POSTS, TEAMS, CouncilConfig, HazardBand
+from sim.config.council import (
+    NON_CASE_HOLDING,
+    POSTS,
+    TEAMS,
+    CouncilConfig,
+    Destinations,
+    HazardBand,
+)
 from sim.model.allocation import TeamPool
+from sim.model.capacity import Capacity
 from sim.model.counters import Counters, TimeWeighted
 from sim.model.entities import Worker
 from sim.model.levers import Levers
 from sim.model.rng import Streams, sampler
-from sim.model.timeline import DAYS_PER_YEAR, Calendar
+from sim.model.timeline import DAYS_PER_MONTH, DAYS_PER_YEAR, Calendar
 
 KINDS = ("permanent", "asye", "agency")
 
@@ -91,8 +100,14 @@ class Workforce:
         self.starter_hooks: list[Callable[[Worker], None]] = []
         """Called with each permanent or ASYE starter once in post (agency hands over)."""
         self._grade_u = streams.uniform("grades")
+        self.capacity = Capacity(cfg.allocation, streams.uniform("capacity"))
+        # Off (the default), every case-holder's capacity is 1 and nothing is drawn or booked.
+        self._capacity_varies = self.capacity.spread or self.capacity.build_up_months > 0
         self._leave_u = streams.uniform("leaving")
         self._absence_u = streams.uniform("absence")
+        self._destination_u = streams.uniform("destinations")
+        self.agency_returning: deque[float] = deque()
+        """Own leavers to agency work: the day until which each can take an agency order."""
         self._absence_duration = sampler(cfg.absence.duration, streams["absence"])
         self._initial_rng = streams["initial"]
         est = cfg.establishment
@@ -105,12 +120,17 @@ class Workforce:
     def establishment(self, day: float | None = None) -> float:
         """Funded social worker FTE on ``day`` (default now)."""
         day = self.env.now if day is None else day
-        return self._est_fte[bisect.bisect_right(self._est_days, day) - 1]
+        return self._est_fte[bisect.bisect_right(self._est_days, day) - 1] * self._growth(day)
+
+    def _growth(self, day: float) -> float:
+        """Growth of the funded posts by ``day`` beyond the schedule (1 = none)."""
+        g = self.cfg.establishment.growth_per_year
+        return (1.0 + g) ** (day / DAYS_PER_YEAR) if g else 1.0
 
     def team_managers(self, day: float | None = None) -> float:
         """Team manager FTE in post on ``day`` (default now): funded posts less vacancies."""
         day = self.env.now if day is None else day
-        funded = self._tm_fte[bisect.bisect_right(self._tm_days, day) - 1]
+        funded = self._tm_fte[bisect.bisect_right(self._tm_days, day) - 1] * self._growth(day)
         return funded * (1.0 - self.levers.team_manager_vacancy_rate)
 
     def team_managers_needed(self) -> int:
@@ -193,6 +213,11 @@ class Workforce:
         w = Worker(self._ids, kind, team, fte, start, cap * fte, target * fte)
         if kind == "permanent":
             w.senior = self._grade_u() < self.cfg.costs.senior_share
+        if self._capacity_varies and team != NON_CASE_HOLDING:
+            w.capacity_units = self.capacity.draw(kind == "asye")
+            if kind != "agency":  # a locum is hired to take a caseload at once
+                self._build_up(w, self._month_in_post(w))
+            self._set_caps(w)
         self.workers[w] = None
         self._tally(w, +1)
         self.fte[kind].add(fte, self.env.now)
@@ -221,6 +246,39 @@ class Workforce:
         spec = getattr(self.cfg.teams, team)
         return spec.caseload_cap, spec.caseload_target
 
+    def _set_caps(self, w: Worker) -> None:
+        """``w``'s cap and target: their team's (or the ASYE's) per FTE, times their FTE and
+        their current capacity (``sim.model.capacity``)."""
+        cap, target = self._cap_and_target(w.team, w.kind)
+        scale = w.fte
+        if self._capacity_varies and w.team != NON_CASE_HOLDING:
+            scale *= self.capacity.level(w.capacity_units, w.built_up, w.kind == "asye")
+        w.cap, w.target = cap * scale, target * scale
+
+    def _month_in_post(self, w: Worker) -> int:
+        """Whole months ``w`` has been in post (a hair of slack so that a step booked for a
+        month's start is counted in that month)."""
+        return max(0, math.floor((self.env.now - w.start_day) / DAYS_PER_MONTH + 1e-9))
+
+    def _build_up(self, w: Worker, month: int) -> None:
+        """Set how far starter ``w``, in their ``month``-th month in post (from 0), has built
+        up to their capacity, and book the next step while they are still building up."""
+        w.built_up = self.capacity.built_up(month)
+        if w.built_up < 1.0:
+            delay = max(0.0, w.start_day + (month + 1) * DAYS_PER_MONTH - self.env.now)
+            self.env.timeout(delay, (w, month + 1)).callbacks.append(self._build_up_step)
+
+    def _build_up_step(self, event: simpy.Event) -> None:
+        """A starter's next month: a larger share of their capacity, so more children."""
+        w, month = cast(tuple[Worker, int], event.value)
+        if not w.in_post:
+            return
+        self._build_up(w, month)
+        self._set_caps(w)
+        pool = self.pools[w.team]
+        pool.touch(w)
+        pool.drain()
+
     def _asye_ends(self, event: simpy.Event) -> None:
         """The ASYE year of ``event.value`` (a worker) is over: qualified, or leaves."""
         w = cast(Worker, event.value)
@@ -230,8 +288,7 @@ class Workforce:
             self.resign(w)
             return
         self._change_kind(w, "permanent")
-        cap, target = self._cap_and_target(w.team, "permanent")
-        w.cap, w.target = cap * w.fte, target * w.fte
+        self._set_caps(w)
         self.counters.asye_qualified += 1
         self.pools[w.team].touch(w)
         self.pools[w.team].drain()
@@ -277,9 +334,36 @@ class Workforce:
             self.counters.leavers_fte += w.fte
             if self.env.now - w.start_day < SERVICE_BAND_DAYS:
                 self.counters.leavers_under_5y += 1
+            destinations = self.cfg.leaving.destinations
+            if destinations is not None:
+                self._record_destination(destinations)
         for hook in self.levers.leave_hooks:
             hook(w, self.env.now)
         self._hand_over(self.pools[w.team].remove_worker(w), w.team)
+
+    def _record_destination(self, dest: Destinations) -> None:
+        """Where a permanent or ASYE leaver goes; a leaver to agency work stays available
+        to this council's agency orders for ``agency_available_days``."""
+        u = self._destination_u()
+        if u < dest.other_council:
+            self.counters.leavers_to_council += 1
+        elif u < dest.other_council + dest.agency:
+            self.counters.leavers_to_agency += 1
+            if dest.agency_available_days > 0:
+                self.agency_returning.append(self.env.now + dest.agency_available_days)
+        else:
+            self.counters.leavers_out += 1
+
+    def take_returner(self) -> bool:
+        """True if one of the council's own leavers to agency work, still available, takes
+        an agency order now (they are gone from the queue)."""
+        q, now = self.agency_returning, self.env.now
+        while q and q[0] < now:
+            q.popleft()
+        if q:
+            q.popleft()
+            return True
+        return False
 
     def _hand_over(self, children: list, team: str) -> None:
         self.counters.sw_changes_workforce += len(children)

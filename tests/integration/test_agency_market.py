@@ -17,14 +17,14 @@ POLICY = TypeAdapter(Policy)
 PHASE_DOWN = {"type": "agency_policy", "max_share": 0.2, "by": "2021-06-01"}
 
 
-def _council(agency: dict, applicants: float = 0, agency_fte: int = 40, **kw):
+def _council(agency: dict, appointable: float = 0, agency_fte: int = 40, **kw):
     return council(
         demand={"referrals_per_year": 0},
         horizon_months=30,
         initial_workforce={"permanent_fte": 60, "agency_fte": agency_fte},
         establishment={"fte": 100},
         recruitment={
-            "applicants_per_month": applicants,
+            "appointable_per_advert": appointable,
             "start_delay": {"dist": "fixed", "days": 30},
             "agency": {"cover_delay_days": 7, "max_share": 0.45, "conversion_per_year": 0} | agency,
         },
@@ -45,7 +45,7 @@ def test_a_lower_cap_stops_orders_and_dismisses_nobody():
 
 
 def test_agency_hands_over_to_permanent_starters_one_for_one():
-    f = _run(_council({}, applicants=4), PHASE_DOWN)
+    f = _run(_council({}, appointable=2), PHASE_DOWN)
     assert f["joiners"].sum() == 40, "the 40 vacancies fill"
     assert (f["agency_leavers"] <= f["joiners"]).all(), "an agency worker left unreplaced"
     assert f["agency_leavers"].sum() == 40 and f["agency_fte"].iloc[-1] == 0

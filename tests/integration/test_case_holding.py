@@ -20,7 +20,7 @@ def _run(seed: int, **overrides):
         initial_workforce={"permanent_fte": WORKERS},
         establishment={"fte": WORKERS, "team_managers_fte": 5, **overrides.pop("est", {})},
         leaving={"permanent": [{"from_years": 0, "per_year": 0.3}]},
-        recruitment={"applicants_per_month": 4},
+        recruitment={"appointable_per_advert": 2},
         horizon_months=24,
         **overrides,
     )

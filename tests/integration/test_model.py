@@ -60,7 +60,7 @@ def test_caseload_driven_leaving_raises_turnover():
         horizon_months=36,
         initial_workforce={"permanent_fte": 10},
         establishment={"fte": 10},
-        recruitment={"applicants_per_month": 10},
+        recruitment={"appointable_per_advert": 3},
     )
     base = {"permanent": [{"from_years": 0, "per_year": 0.15}]}
     off = [CouncilModel(council(leaving=base, **kw), s).run()["leavers"].sum() for s in range(8)]

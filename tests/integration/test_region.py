@@ -33,8 +33,7 @@ REGION_BASE["leaving"] = {
 }
 REGION_BASE["recruitment"] = {
     **SYNTHETIC["recruitment"],
-    "applicants_per_month": 3.0,
-    "selection_rate": 0.5,
+    "appointable_per_advert": 1.0,
     "agency": {"cover_delay_days": 14, "max_share": 0.2, "conversion_per_year": 0.1},
 }
 CAMPAIGN_GBP_PER_YEAR = 600_000.0

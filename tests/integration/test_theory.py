@@ -39,7 +39,7 @@ def test_no_worker_exceeds_cap_when_children_wait():
         asye={"caseload_cap": 5},
         absence={"episodes_per_year": 4, "duration": exp(30), "reallocate_after_days": 14},
         leaving={"permanent": [{"from_years": 0, "per_year": 0.3}]},
-        recruitment={"applicants_per_month": 2, "experienced_share": 0.5},
+        recruitment={"appointable_per_advert": 1, "experienced_share": 0.5},
     )
     f = run(cfg, 5)
     assert f["unallocated_cases"].iloc[-1] > 100, "caps never bound: the test proves nothing"

@@ -28,8 +28,7 @@ SMALL_BASE.update(
     },
     recruitment={
         **BASE["recruitment"],
-        "applicants_per_month": 1.0,
-        "selection_rate": 0.5,
+        "appointable_per_advert": 0.2,
         "experienced_share": 0.5,
         "agency": {"cover_delay_days": 14, "max_share": 0.3, "conversion_per_year": 0.1},
     },

@@ -58,7 +58,7 @@ def _scenarios(n: int) -> list[dict]:
                 "name": "collapse",
                 "description": "Recruitment stops and agency cover ends",
                 "overrides": {
-                    "recruitment": {"applicants_per_month": 0, "agency": {"max_share": 0.0}}
+                    "recruitment": {"appointable_per_advert": 0, "agency": {"max_share": 0.0}}
                 },
             }
         )

@@ -42,9 +42,9 @@ CASES = [
     ),
     ("demand.referrals_per_year", float("nan"), ["demand.referrals_per_year", "nan", "finite"]),
     (
-        "recruitment.selection_rate",
+        "recruitment.experienced_share",
         1.5,
-        ["recruitment.selection_rate", "1.5", "less than or equal to 1"],
+        ["recruitment.experienced_share", "1.5", "less than or equal to 1"],
     ),
     ("pathway.cin.next", {"close": 0.5, "cp": 0.1}, ["pathway.cin.next", "sum to 1", "0.6"]),
     (

@@ -21,6 +21,7 @@ class RetentionRuntime(PolicyRuntime):
         self.anticipation_days = spec.anticipation_years * DAYS_PER_YEAR
         self.effect("hazard_multiplier_waiting")
         self.effect("hazard_multiplier_after")
+        self.effect("applicant_multiplier")
 
     def eligible(self, w: Worker) -> bool:
         grade = "senior" if w.senior else "social_worker"
@@ -53,6 +54,8 @@ class RetentionRuntime(PolicyRuntime):
         return self.sampled["hazard_multiplier_after"] if paid is not None else 1.0
 
     def on_month(self, start: float, end: float) -> None:
+        mid = (start + end) / 2
+        self.levers.applicant_factors[self.spec.key] = self.ramped("applicant_multiplier", mid)
         if end <= self.start_day:
             return
         oncost = self.model.cfg.costs.oncost_multiplier
