@@ -74,8 +74,7 @@ class Recruitment:
         n = min(int(self._rng.poisson(mean)), vacancies)
         for delay in equilibrium_remaining(rc.start_delay, self._rng, n).tolist():
             kind = "permanent" if self._u() < self.levers.experienced_share else "asye"
-            self.wf.perm_pipeline_fte += 1.0
-            self.env.process(self._start_after_delay(kind, delay))
+            self._appointed(kind, delay)
         self._advertise(part_way=True)
 
     def start(self) -> None:
@@ -125,11 +124,15 @@ class Recruitment:
             elif self._u() < p_offer:
                 kind = "permanent" if self._u() < p_experienced else "asye"
                 self.counters.hires += 1
-                self.wf.perm_pipeline_fte += 1.0
-                self.env.process(self._start_after_delay(kind, self._start_delay()))
+                self._appointed(kind, self._start_delay())
             else:
                 still_open.append(now + self._advert_days())
         self.adverts = still_open
+
+    def _appointed(self, kind: str, delay: float) -> None:
+        """An appointee of ``kind`` is committed to a post now and starts in ``delay`` days."""
+        self.wf.perm_pipeline_fte += 1.0
+        self.env.process(self._start_after_delay(kind, delay))
 
     def _start_after_delay(self, kind: str, delay: float) -> Generator[simpy.Event, None, None]:
         yield self.env.timeout(delay)
