@@ -136,8 +136,10 @@ class Pathway(Strict):
     cp: PlanStage
     lac: PlanStage
     drift_strength: float = Field(default=0.0, ge=0, allow_inf_nan=False)
-    """Stage durations are multiplied by 1 + drift_strength x (load/target - 1) when the
-    allocated worker is over target at the start of the stage; 0 switches drift off."""
+    """A stage's duration is multiplied by 1 + drift_strength x (load/target - 1) when the
+    allocated worker is over target at the start of the stage, divided by that factor's
+    mean over the children held at the start date: the durations above are those observed
+    at the start's caseloads (``CaseSystem.anchor_drift``). 0 switches drift off."""
 
     @model_validator(mode="after")
     def _stages_take_time(self) -> Pathway:
@@ -236,8 +238,12 @@ class Destinations(Strict):
 
 
 class Leaving(Strict):
-    """Leaving hazards by worker type and tenure; ``caseload_strength`` multiplies a worker's
-    hazard by 1 + strength x (own caseload / target - 1) when over target (0 = off)."""
+    """Leaving hazards by worker type and tenure, as observed at the start date.
+    ``caseload_strength`` multiplies a worker's hazard by 1 + strength x (own caseload /
+    target - 1) when over target, and ``supervision_strength`` by 1 + strength x the share of
+    needed team managers missing, each divided by its value at the start
+    (``Workforce.anchor_loops``): the loops move leaving as caseloads and supervision move
+    from the start's, and leave the start's rates as given (0 = off)."""
 
     permanent: list[HazardBand]
     asye: list[HazardBand]
@@ -247,7 +253,8 @@ class Leaving(Strict):
     notice_days_permanent: float = NonNeg
     notice_days_agency: float = NonNeg
     supervision_strength: float = Field(default=0.0, ge=0, allow_inf_nan=False)
-    """Hazard x (1 + strength x share of needed team managers missing); 0 = off."""
+    """Hazard x (1 + strength x share of needed team managers missing), relative to the
+    start (see the class); 0 = off."""
     destinations: Destinations | None = None
     """Where leavers go (none: not recorded, and no leaver returns as agency)."""
 

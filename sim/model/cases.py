@@ -98,6 +98,7 @@ class CaseSystem:
         self._rereferral_delay = sampler(rr.delay, streams["rereferral"])
         self._rereferral_p = rr.probability
         self._drift = p.drift_strength
+        self._drift_anchor = 1.0  # see anchor_drift
         self._held_share = cfg.allocation.held_share
         self._held_u = streams.uniform("holding")
         self._initial_rng = streams["initial"]
@@ -161,10 +162,12 @@ class CaseSystem:
                 child.awaiting_worker = True  # an assessment needs a worker: clock starts then
                 return
             duration = self._duration[stage]()
+            if self._drift > 0 and not child.held_elsewhere:
+                duration *= self._drift_factor(child) / self._drift_anchor
         else:
+            # Under way at the start: the remaining time comes from the durations observed
+            # at the start's caseloads already (see anchor_drift).
             duration = remaining
-        if self._drift > 0 and not child.held_elsewhere:
-            duration *= self._drift_factor(child)
         caps = self.levers.duration_caps_days
         if caps:
             cap = caps.get(stage)
@@ -234,7 +237,28 @@ class CaseSystem:
             ratio = len(w.children) / w.target
         else:
             ratio = self.pools[TEAM_OF_STAGE[child.stage]].load_ratio()
+        return self._drift_at(ratio)
+
+    def _drift_at(self, ratio: float) -> float:
+        """1 + drift_strength x how far a load ``ratio`` (children / target) is over 1."""
         return 1.0 + self._drift * max(0.0, min(ratio, 10.0) - 1.0)
+
+    def anchor_drift(self) -> None:
+        """Make drift relative to the start position (call once it is seeded, before any
+        policy acts). The config's stage durations are those observed at the start, so the
+        drift factor is divided by its mean over the children held at the start: a stage
+        lengthens or shortens only as its worker's load moves from the start's, and a sampled
+        strength changes the response, never the calibration."""
+        if self._drift <= 0:
+            return
+        total = weighted = 0.0
+        for pool in self.pools.values():
+            for w in pool.workers:
+                n = len(w.children)
+                if n and w.target > 0:
+                    total += n
+                    weighted += n * self._drift_at(n / w.target)
+        self._drift_anchor = weighted / total if total else 1.0
 
     @property
     def open_cases(self) -> int:

@@ -113,6 +113,8 @@ class CouncilModel:
         accumulate in ``self.monitor.rows``)."""
         self.workforce.seed_initial()
         self.cases.seed_initial()
+        self.workforce.anchor_loops()
+        self.cases.anchor_drift()
         if self.cfg.initial_workforce.tenure == "equilibrium":
             self.recruitment.seed_pipeline()
         self.counters.reset()

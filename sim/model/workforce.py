@@ -92,7 +92,9 @@ class Workforce:
         self.agency_staying_by_team: dict[str, dict[Worker, None]] = {p: {} for p in POSTS}
         self._shares = post_shares(cfg)
         self._posts = tuple(p for p in POSTS if self._shares[p] > 0)  # where workers can go
-        self._supervision_gap = 0.0
+        self._supervision_factor = 1.0  # this month's hazard multiplier from supervision
+        self._supervision_anchor = 1.0  # 1 + strength x the gap at the start
+        self._caseload_anchor = dict.fromkeys(KINDS, 1.0)  # see anchor_loops
         self._ids = 0
         lv = cfg.leaving
         self.hazard = {k: Hazard(getattr(lv, k)) for k in KINDS}
@@ -372,24 +374,53 @@ class Workforce:
             pool.allocate(c)
 
     def hazard_of(self, w: Worker) -> float:
-        """Leaving hazard (per year) of ``w`` now, including the caseload multiplier."""
+        """Leaving hazard (per year) of ``w`` now, with the feedback loops and policies."""
         now = self.env.now
         h = self.hazard[w.kind].at((now - w.start_day) / DAYS_PER_YEAR)
-        s = self.cfg.leaving.caseload_strength
-        if s > 0 and w.target > 0:
-            h *= 1.0 + s * max(0.0, len(w.children) / w.target - 1.0)
-        if self._supervision_gap > 0:
-            h *= 1.0 + self.cfg.leaving.supervision_strength * self._supervision_gap
+        if self.cfg.leaving.caseload_strength > 0:
+            h *= self._caseload_multiplier(w) / self._caseload_anchor[w.kind]
+        h *= self._supervision_factor
         for modifier in self.levers.hazard_modifiers:
             h *= modifier(w, now)
         return h
+
+    def _caseload_multiplier(self, w: Worker) -> float:
+        """1 + caseload_strength x how far ``w``'s caseload is over their target (a share)."""
+        if w.target <= 0:
+            return 1.0
+        excess = max(0.0, len(w.children) / w.target - 1.0)
+        return 1.0 + self.cfg.leaving.caseload_strength * excess
+
+    def anchor_loops(self) -> None:
+        """Make the leaving loops relative to the start position (call once it is seeded,
+        before any policy acts). The config's leaving rates are those observed at the start,
+        whatever the loops' strengths, so each loop's multiplier is divided by its value at
+        the start: for caseloads, its hazard-weighted mean over each kind of worker in post
+        (so the expected leavers at the start are the loops-off ones); for supervision, the
+        start's. A loop then moves leaving only as caseloads or supervision move from the
+        start's, and a sampled strength changes the response, never the calibration."""
+        if self.cfg.leaving.caseload_strength > 0:
+            weighted = dict.fromkeys(KINDS, 0.0)
+            total = dict.fromkeys(KINDS, 0.0)
+            for w in self.workers:
+                base = self.hazard[w.kind].at(-w.start_day / DAYS_PER_YEAR)
+                weighted[w.kind] += base * self._caseload_multiplier(w)
+                total[w.kind] += base
+            self._caseload_anchor = {
+                k: weighted[k] / total[k] if total[k] > 0 else 1.0 for k in KINDS
+            }
+        self._supervision_anchor = 1.0 + self.cfg.leaving.supervision_strength * (
+            self._team_manager_gap()
+        )
 
     def monthly_draws(self, period_days: float) -> None:
         """Draw who resigns, who starts an absence and which agency workers convert in the
         coming period of ``period_days``."""
         dt_years = period_days / DAYS_PER_YEAR
         absence_rate = self.cfg.absence.episodes_per_year
-        self._supervision_gap = self._team_manager_gap()
+        gap = self._team_manager_gap()
+        strength = self.cfg.leaving.supervision_strength
+        self._supervision_factor = (1.0 + strength * gap) / self._supervision_anchor
         for w in list(self.workers):
             if w.on_notice:
                 continue

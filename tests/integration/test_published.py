@@ -2,10 +2,9 @@
 published statistics" of ``csc-sim validate``): England against DfE 2023, Manchester 2016
 against its own report; one test per figure, named with its source.
 
-Figures the config does not reproduce yet are the gaps that issue 12 closes (recruitment
-driven by vacancies, the spread of caseloads). They are listed in
-``KNOWN_GAPS`` with the reason, and a test holds the list exact: a figure that starts to
-match must leave the list (and so gain its test), and a figure that stops matching fails.
+A figure a config does not reproduce is listed in ``KNOWN_GAPS`` with the reason (none
+today), and a test holds the list exact: a figure that starts to match must leave the list
+(and so gain its test), and a figure that stops matching fails.
 """
 
 from __future__ import annotations
@@ -17,12 +16,7 @@ import pytest
 from sim.checks.published import SECTIONS, Comparison, Figure, compare, dfe
 
 ENGLAND, MANCHESTER = (s.title for s in SECTIONS)
-KNOWN_GAPS: dict[tuple[str, str], str] = {
-    (MANCHESTER, "social workers holding more than 24 children"): "M16's 36% over an average "
-    "of 24 needs most workers at or under the average and a long tail over it; its hot spots "
-    "of 27 (4.17), on which the config's spread is set, allow only a narrow one, so about "
-    "52% hold 25 or more (the qualified average is 24.6) (item 4)",
-}
+KNOWN_GAPS: dict[tuple[str, str], str] = {}
 
 
 @pytest.fixture(scope="module")
