@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import math
 import signal
@@ -18,8 +19,11 @@ import pandas as pd
 from sim.config.experiment import ResolvedExperiment, load_experiment
 from sim.config.loader import ConfigError, load_config, read_yaml, to_plain
 from sim.experiment.atomic import write_csv, write_json, write_text, write_yaml
+from sim.experiment.lock import locked
 from sim.experiment.outcome import ExperimentError, ExperimentIncomplete
+from sim.experiment.parallel import WorkerLost
 from sim.experiment.region import council_experiments
+from sim.experiment.results_folder import MANIFEST, holds_nothing
 from sim.experiment.runner import run_experiment
 from sim.experiment.uncertain import replication_config
 from sim.model.rng import replication_seed
@@ -41,11 +45,33 @@ def _fmt(x: SupportsFloat | None, pct: bool = False) -> str:
     return f"{float(x):,.1f}"
 
 
-def _check_out_dir(out: Path, force: bool) -> None:
-    if out.exists() and not out.is_dir():
+def _out_folder(out: str | Path) -> Path:
+    """``--out`` as a path, refused if it names a file."""
+    path = Path(out)
+    if path.exists() and not path.is_dir():
         raise UsageError(f"--out {out}: exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise UsageError(f"--out {out}: folder exists and is not empty; use --force to overwrite")
+    return path
+
+
+def _count(jobs: bool = False) -> Any:
+    """An argparse type: a whole number of at least 1 (``jobs``: or -1, every core)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = 0
+        if value >= 1 or (jobs and value == -1):
+            return value
+        rule = "a whole number of at least 1" + (", or -1 for every core" if jobs else "")
+        raise argparse.ArgumentTypeError(f"{text!r}: must be {rule}")
+
+    return parse
+
+
+def _command() -> str:
+    """This run's command line, as the manifest and the folder lock record it."""
+    return " ".join(["csc-sim", *sys.argv[1:]])
 
 
 def _load_run_target(args: argparse.Namespace) -> tuple[Any, Any, tuple, str, dict[str, float]]:
@@ -101,16 +127,20 @@ def _council_experiment(exp: ResolvedExperiment, council: str) -> ResolvedExperi
 def cmd_run(args: argparse.Namespace) -> int:
     """Run one replication and write its files."""
     cfg, seed, policies, label, values = _load_run_target(args)
-    out = Path(args.out)
-    _check_out_dir(out, args.force)
-    frame, summary = run_one(cfg, seed, policies)
-    if values:
-        summary["uncertain"] = values
-    csv = frame.copy()
-    csv["date"] = csv["date"].dt.strftime("%Y-%m-%d")
-    write_csv(out / "timeseries.csv", csv)
-    write_json(out / "summary.json", summary)
-    write_yaml(out / "config.resolved.yaml", to_plain(cfg))
+    out = _out_folder(args.out)
+    with locked(out, _command()):
+        if not holds_nothing(out) and not args.force:
+            raise UsageError(
+                f"--out {out}: folder exists and is not empty; use --force to overwrite"
+            )
+        frame, summary = run_one(cfg, seed, policies)
+        if values:
+            summary["uncertain"] = values
+        csv = frame.copy()
+        csv["date"] = csv["date"].dt.strftime("%Y-%m-%d")
+        write_csv(out / "timeseries.csv", csv)
+        write_json(out / "summary.json", summary)
+        write_yaml(out / "config.resolved.yaml", to_plain(cfg))
     s, e, t = summary["start"], summary["end"], summary["target"]
     lines = [
         f"{cfg.name}: {cfg.horizon_months} months from {cfg.start_date}, {label}",
@@ -126,7 +156,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"  cost                GBP {summary['totals']['cost_gbp'] / 1e6:,.2f}m over the horizon",
         f"  target: {t['metric']} <= {t['max']:g} at {t['target_date']}"
         f" (and {t['sustain_months']} months before): {'MET' if t['met'] else 'NOT MET'}"
-        f" (then {_fmt(t['value_at_target_date'])})",
+        f" (then {_fmt(t['value_at_target_date'])}, {_fmt(t['unallocated_at_target_date'])}"
+        f" children waiting{', counted' if t['unallocated'] == 'count' else ', not counted'})",
         f"  wrote {out}/timeseries.csv, summary.json, config.resolved.yaml",
     ]
     print("\n".join(lines))
@@ -140,15 +171,16 @@ def _print_scenarios(table: pd.DataFrame) -> None:
         print(f"\n{target}: {first['metric']} {first['bound']} at {first['target_date']}")
         print(
             f"  {'scenario':<28}{'P(met)':>8}{'95% interval':>16}{'vs baseline':>14}"
-            f"{'GBP m/yr':>10}"
+            f"{'GBP m/yr':>10}{'waiting':>9}"
         )
         for _, r in rows.iterrows():
             vs = "baseline" if r["baseline"] else f"{100 * r['diff_vs_baseline']:+.0f} pp"
             print(
                 f"  {r['scenario']:<28}{100 * r['p_met']:>7.0f}%"
                 f"{f'{100 * r.p_low:.0f}-{100 * r.p_high:.0f}%':>16}{vs:>14}"
-                f"{r['cost_per_year_gbp'] / 1e6:>10.2f}"
+                f"{r['cost_per_year_gbp'] / 1e6:>10.2f}{_fmt(r['unallocated_median']):>9}"
             )
+        print("  waiting: children without a worker at the target date (median)")
 
 
 def cmd_experiment(args: argparse.Namespace) -> int:
@@ -158,7 +190,7 @@ def cmd_experiment(args: argparse.Namespace) -> int:
         result = run_experiment(
             args.experiment,
             jobs=args.jobs,
-            out=args.out,
+            out=_out_folder(args.out),
             resume=args.resume,
             force=args.force,
             replications=args.replications,
@@ -167,25 +199,20 @@ def cmd_experiment(args: argparse.Namespace) -> int:
             backend=args.backend,
             scheduler=args.scheduler,
             progress=not args.quiet,
-            command=" ".join(["csc-sim", *sys.argv[1:]]),
+            command=_command(),
         )
-    except KeyboardInterrupt:
-        print(
-            f"\ninterrupted: finished replications are kept in {args.out} (parts/).\n"
-            f"Resume with: {resume_hint}",
-            file=sys.stderr,
+    except (KeyboardInterrupt, WorkerLost) as exc:
+        why = "interrupted" if isinstance(exc, KeyboardInterrupt) else f"error: {exc}"
+        then = (
+            f"finished replications are kept in {args.out} (parts/).\nResume with: {resume_hint}"
+            if Path(args.out, MANIFEST).is_file()
+            else "nothing was kept; run it again"
         )
-        return EXIT_INTERRUPTED
+        print(f"\n{why}: {then}", file=sys.stderr)
+        return EXIT_INTERRUPTED if isinstance(exc, KeyboardInterrupt) else EXIT_FAIL
     except ExperimentIncomplete as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INCOMPLETE
-    except OSError as exc:
-        print(
-            f"error: could not write results ({exc.strerror or exc}); finished "
-            f"replications are kept in {args.out} (parts/). Free space, then: {resume_hint}",
-            file=sys.stderr,
-        )
-        return EXIT_FAIL
     m = result.manifest
     councils = f" in each of {len(m['councils'])} councils" if "councils" in m else ""
     print(
@@ -207,8 +234,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Chart a saved experiment: charts/, report.html and slides.pptx in its folder."""
     from sim.report.html import write_report
 
+    if not Path(args.folder).is_dir():
+        raise UsageError(f"{args.folder}: no such folder; give an experiment's --out folder")
     try:
-        page = write_report(args.folder, slides=not args.no_slides)
+        with locked(args.folder, _command()):
+            page = write_report(args.folder, slides=not args.no_slides)
     except (FileNotFoundError, ValueError) as exc:
         raise UsageError(str(exc)) from None
     print(
@@ -224,23 +254,24 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     KPI move."""
     from sim.experiment.sensitivity import RunOptions, markdown, sensitivity
 
-    out = Path(args.out)
+    out = _out_folder(args.out)
     opts = RunOptions(
         args.replications, args.jobs, out, args.resume, args.force, progress=not args.quiet
     )
     t0 = time.perf_counter()
-    try:
-        table, priors = sensitivity(args.experiments, opts, args.path or None, args.seed)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    except ExperimentIncomplete as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_INCOMPLETE
-    minutes = (time.perf_counter() - t0) / 60
-    headline = markdown(table[table["headline"]], priors)
-    write_csv(out / "sensitivity.csv", table)
-    write_text(out / "sensitivity.md", markdown(table, priors) + "\n")
-    write_text(out / "sensitivity_headline.md", headline + "\n")
+    with locked(out, _command()):
+        try:
+            table, priors = sensitivity(args.experiments, opts, args.path or None, args.seed)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        except ExperimentIncomplete as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_INCOMPLETE
+        minutes = (time.perf_counter() - t0) / 60
+        headline = markdown(table[table["headline"]], priors)
+        write_csv(out / "sensitivity.csv", table)
+        write_text(out / "sensitivity.md", markdown(table, priors) + "\n")
+        write_text(out / "sensitivity_headline.md", headline + "\n")
     print(headline)
     print(
         f"\n{args.replications} replications a variant, {minutes:.1f} min; wrote {out}/: "
@@ -293,6 +324,98 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK if not failed and not off else EXIT_FAIL
 
 
+def cmd_backtest(args: argparse.Namespace) -> int:
+    """Run a config (or an experiment's baseline) and set observed points beside its fan:
+    inside the 50% and 90% bands or not, PIT, coverage; print the coverage, write the files."""
+    from sim.experiment.backtest import Options, run_backtest
+    from sim.report.backtest import write_backtest_page
+
+    opts = Options(
+        args.replications,
+        args.seed,
+        args.scale,
+        args.horizon_months,
+        args.jobs,
+        args.resume,
+        args.force,
+        progress=not args.quiet,
+        command=" ".join(["csc-sim", *sys.argv[1:]]),
+    )
+    try:
+        bt = run_backtest(args.target, args.observed, args.out, opts)
+    except KeyboardInterrupt:
+        print(
+            f"\ninterrupted: finished replications are kept in {args.out} (parts/); add "
+            "--resume to carry on",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    except ExperimentIncomplete as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INCOMPLETE
+    page = write_backtest_page(args.out)
+    s = bt.summary
+    scale = "" if s["scale"] == 1 else f", at {s['scale']:g} of its size (counts scaled up)"
+    print(
+        f"{s['experiment']}: scenario {s['scenario']}, {s['replications']} replications, "
+        f"root seed {s['root_seed']}{scale}"
+    )
+    print(f"  {'metric':<26}{'points':>7}{'in 50% band':>16}{'in 90% band':>16}{'mean PIT':>10}")
+    for r in bt.coverage.to_dict("records"):
+        name = "all (expected 50%, 90%)" if r["scope"] == "all" else r["scope"]
+        in50 = f"{r['inside_50']} ({_fmt(r['share_50'], pct=True)})"
+        in90 = f"{r['inside_90']} ({_fmt(r['share_90'], pct=True)})"
+        print(f"  {name:<26}{r['points']:>7}{in50:>16}{in90:>16}{r['mean_pit']:>10.2f}")
+    c = s["coverage"]
+    ks_p = "not given under 5 points" if c["ks_p"] is None else f"{c['ks_p']:.2f}"
+    print(
+        f"  PIT uniformity: Kolmogorov-Smirnov D = {c['ks_d'] or 0:.2f} (p {ks_p}); PIT counts "
+        "in fifths: " + " / ".join(str(c[k]) for k in c if k.startswith("pit_"))
+    )
+    print(
+        f"wrote {args.out}/: backtest.csv, coverage.csv, backtest_summary.json, "
+        f"backtest_fan.csv, {page.name}, backtest_<metric>.png; the run's results files"
+    )
+    return EXIT_OK
+
+
+def _backtest_parser(sub: Any) -> None:
+    bt = sub.add_parser(
+        "backtest", help="observed points against the model's fan: bands, PIT, coverage"
+    )
+    bt.add_argument("target", help="council config YAML, or an experiment (its baseline)")
+    bt.add_argument(
+        "--observed",
+        required=True,
+        help="CSV: date, metric, value, source; optional low, high, window_months, note",
+    )
+    bt.add_argument("--out", required=True, help="folder for the run and the backtest")
+    bt.add_argument(
+        "--replications",
+        type=int,
+        default=None,
+        help="default: the experiment's, or 20 for a config",
+    )
+    bt.add_argument("--seed", type=int, default=None, help="root seed (default: file's, or 0)")
+    bt.add_argument("--jobs", type=int, default=1, help="parallel processes (-1: all cores)")
+    bt.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="run at this share of the config's size (e.g. 0.05), counts scaled back up",
+    )
+    bt.add_argument(
+        "--horizon-months",
+        type=int,
+        default=None,
+        help="run this many months instead of the config's horizon",
+    )
+    bt.add_argument("--resume", action="store_true", help="continue an interrupted run")
+    bt.add_argument("--force", action="store_true", help="overwrite a non-empty --out")
+    bt.add_argument("--quiet", action="store_true", help="no progress bar")
+    bt.set_defaults(func=cmd_backtest)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="csc-sim", description=__doc__)
     p.add_argument("--version", action="version", version=f"csc-sim {__version__}")
@@ -328,12 +451,17 @@ def build_parser() -> argparse.ArgumentParser:
     ex = sub.add_parser("experiment", help="run an experiment: scenarios x replications")
     ex.add_argument("experiment", help="experiment YAML (see experiments/)")
     ex.add_argument("--out", required=True, help="results folder")
-    ex.add_argument("--jobs", type=int, default=1, help="parallel processes (-1: all cores)")
-    ex.add_argument("--replications", type=int, default=None, help="override the file's")
+    ex.add_argument(
+        "--jobs",
+        type=_count(jobs=True),
+        default=1,
+        help="parallel processes (-1: all cores)",
+    )
+    ex.add_argument("--replications", type=_count(), default=None, help="override the file's")
     ex.add_argument("--seed", type=int, default=None, help="override the root seed")
     ex.add_argument("--resume", action="store_true", help="continue an interrupted run")
     ex.add_argument("--force", action="store_true", help="overwrite a non-empty --out")
-    ex.add_argument("--chunk-size", type=int, default=10, help="replications per task")
+    ex.add_argument("--chunk-size", type=_count(), default=10, help="replications per task")
     ex.add_argument(
         "--backend",
         choices=["loky", "dask"],
@@ -363,8 +491,13 @@ def build_parser() -> argparse.ArgumentParser:
     sen.add_argument(
         "--out", required=True, help="folder for the tables and each variant's results"
     )
-    sen.add_argument("--replications", type=int, default=20, help="per variant (default 20)")
-    sen.add_argument("--jobs", type=int, default=1, help="parallel processes (-1: all cores)")
+    sen.add_argument("--replications", type=_count(), default=20, help="per variant (default 20)")
+    sen.add_argument(
+        "--jobs",
+        type=_count(jobs=True),
+        default=1,
+        help="parallel processes (-1: all cores)",
+    )
     sen.add_argument("--seed", type=int, default=None, help="override the root seeds")
     sen.add_argument(
         "--resume",
@@ -386,6 +519,7 @@ def build_parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="check the model against queueing theory")
     val.add_argument("--quick", action="store_true", help="fewer replications (CI)")
     val.set_defaults(func=cmd_validate)
+    _backtest_parser(sub)
     return p
 
 
@@ -410,6 +544,37 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; nothing was written for the unfinished run", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except OSError as exc:
+        print(f"error: {_cannot_write(args, exc)}", file=sys.stderr)
+        return EXIT_FAIL
+
+
+_FIX = {
+    errno.ENOSPC: "Free space",
+    errno.EDQUOT: "Free space (disk quota)",
+    errno.EACCES: "Make it writable",
+    errno.EPERM: "Make it writable",
+    errno.EROFS: "Write to a writable file system",
+}
+
+
+def _cannot_write(args: argparse.Namespace, exc: OSError) -> str:
+    """The one message for a file that could not be written (disk full, read-only, ...) by
+    any command: the file, the reason, and what to do; --resume only where it would work."""
+    out = Path(getattr(args, "out", None) or getattr(args, "folder", None) or ".")
+    what = f"could not write {exc.filename or out}: {exc.strerror or exc}"
+    fix = _FIX.get(exc.errno or 0, "Fix that")
+    again = " ".join(["csc-sim", *sys.argv[1:]])
+    if args.command == "experiment" and (out / MANIFEST).is_file():
+        return (
+            f"{what}\nFinished replications are kept in {out} (parts/). {fix}, then: "
+            f"csc-sim experiment {args.experiment} --resume --out {out}"
+        )
+    if args.command == "sensitivity" and not holds_nothing(out):
+        return f"{what}\nFinished variants are kept in {out}. {fix}, then rerun with --resume"
+    if args.command == "run" and not holds_nothing(out):
+        return f"{what}\n{out} holds part of the files. {fix}, then run it again with --force"
+    return f"{what}\n{fix}, then run it again: {again}"
 
 
 if __name__ == "__main__":

@@ -270,10 +270,20 @@ def busy_council():
 
 def conservation(quick: bool = False) -> list[Check]:
     """Children in = open + closed every month; each child held once or waiting (the
-    model audits this at every month end and raises if it fails)."""
+    model audits this at every month end and raises if it fails). Workers too: each month
+    the permanent FTE (qualified and ASYE) changes by its joiners less its leavers, and
+    the agency FTE by its joiners less its leavers less the agency workers who took a
+    permanent post (counted among the permanent joiners)."""
     cfg = busy_council()
     f = _run(cfg, 3)
     balance = 220 + f["referrals"].cumsum() - f["closures"].cumsum() - f["open_cases"]
+    w = _run(staffing_council(), 4)
+    permanent = (w["qualified_fte"] + w["asye_fte"]).diff() - (w["joiners"] - w["leavers"])
+    agency = w["agency_fte"].diff() - (
+        w["agency_joiners"] - w["agency_leavers"] - w["agency_conversions"]
+    )
+    moves = f"{int(w['joiners'].sum())} permanent joiners, {int(w['leavers'].sum())} leavers, "
+    moves += f"{int(w['agency_conversions'].sum())} agency conversions"
     return [
         Check(
             "conservation: largest monthly imbalance",
@@ -281,8 +291,43 @@ def conservation(quick: bool = False) -> list[Check]:
             0,
             0,
             f"{len(f)} month ends audited",
-        )
+        ),
+        Check(
+            "workforce stock-flow: permanent, largest monthly imbalance (FTE)",
+            float(permanent.iloc[1:].abs().max()),
+            0,
+            0,
+            moves,
+        ),
+        Check(
+            "workforce stock-flow: agency, largest monthly imbalance (FTE)",
+            float(agency.iloc[1:].abs().max()),
+            0,
+            0,
+            f"{int(w['agency_joiners'].sum())} agency joiners",
+        ),
     ]
+
+
+def staffing_council():
+    """A council whose workforce moves every way: leavers, permanent starters (experienced
+    and newly qualified through the ASYE), agency cover and agency workers taking permanent
+    posts."""
+    return synthetic_council(
+        horizon_months=36,
+        demand={"referrals_per_year": 2000},
+        initial_workforce={"permanent_fte": 20, "asye_fte": 4, "agency_fte": 6},
+        establishment={"fte": 36},
+        leaving={
+            "permanent": [{"from_years": 0, "per_year": 0.3}],
+            "agency": [{"from_years": 0, "per_year": 0.6}],
+        },
+        recruitment={
+            "appointable_per_advert": 0.5,
+            "experienced_share": 0.5,
+            "agency": {"max_share": 0.4, "conversion_per_year": 0.3},
+        },
+    )
 
 
 def reproducibility(quick: bool = False) -> list[Check]:

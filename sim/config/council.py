@@ -4,9 +4,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+import pandas as pd
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from sim.config.distributions import Duration, Exponential, Lognormal
 
@@ -22,18 +32,108 @@ WORKER_TYPES = ("permanent", "asye", "agency")
 Prob = Field(ge=0, le=1, allow_inf_nan=False)
 NonNeg = Field(ge=0, allow_inf_nan=False)
 
-# Limits that keep a run finite: far above any English council (England: about 650,000
-# referrals and 400,000 open children a year, 33,000 social workers).
+# Limits that keep a run within memory and time: far above any English council (England:
+# about 650,000 referrals and 400,000 open children a year, 33,000 social workers in about
+# 41,000 funded posts). Each comes with the reason a refusal gives.
 MAX_REFERRALS_PER_YEAR = 5_000_000
+WHY_REFERRALS = (
+    "about 8 times England's 650,000 referrals a year; a larger rate would take hours and "
+    "gigabytes a replication"
+)
 MAX_CHILDREN = 5_000_000
+WHY_CHILDREN = "more than 10 times England's 400,000 open children; more would not fit in memory"
 MAX_WORKERS = 250_000
+WHY_WORKERS = (
+    "6 times England's 41,000 funded social worker posts; more would not fit in memory and time"
+)
+MAX_HORIZON_MONTHS = 600
+WHY_HORIZON = "fifty years; a run's time and memory grow with its length"
+MAX_PAY_GBP = 1_000_000
+WHY_PAY = (
+    "GBP a year per FTE (or per hire): about 20 times a social worker's pay; a larger figure "
+    "is a typing mistake, and would overflow the costs"
+)
+MAX_RATE_PER_YEAR = 365.0
+WHY_RATE = "once a day; a faster rate has no meaning for a person and floods the run with events"
 MIN_STAGE_MEAN_DAYS = 1.0  # shorter stages could loop a child through CiN/CP without end
+EARLIEST_START = dt.date(1990, 1, 1)
+LATEST_START = dt.date(2100, 12, 31)
+WHY_START = (
+    "the evidence the model rests on is from the 2000s on, and its calendar (pandas "
+    "timestamps) cannot go past 2262"
+)
 
 
 class Strict(BaseModel):
-    """Base: frozen, no unknown keys, no NaN."""
+    """Base: frozen, no unknown keys, no NaN, and strict types: a number must be written as
+    a number (``true`` and ``"5700"`` are not numbers), a whole number as a whole number,
+    text as text. Dates alone are lax (:data:`Date`): YAML reads ``2020-01-01`` as a date,
+    and code gives ISO strings."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
+
+
+Date = Annotated[dt.date, Field(strict=False)]
+"""A date: a YAML date (``2020-01-01``) or its ISO string."""
+
+
+def at_most(limit: float, why: str) -> AfterValidator:
+    """A ceiling on a size, refused with the reason it exists (use inside ``Annotated``)."""
+
+    def check(value: float) -> float:
+        if value is not None and value > limit:
+            raise ValueError(f"above the limit of {limit:,}: {why}")
+        return value
+
+    return AfterValidator(check)
+
+
+def at_least(limit: float, why: str) -> AfterValidator:
+    """A floor on a size, refused with the reason it exists (use inside ``Annotated``)."""
+
+    def check(value: float) -> float:
+        if value is not None and value < limit:
+            raise ValueError(f"below the least of {limit:g}: {why}")
+        return value
+
+    return AfterValidator(check)
+
+
+def month_ends(start: dt.date, horizon_months: int) -> list[dt.date]:
+    """The month ends a run from ``start`` reports, as ``sim.model.timeline.Calendar``
+    labels them (the last is the run's last day)."""
+    ends = pd.date_range(
+        pd.Timestamp(start), periods=horizon_months + 1, freq=pd.DateOffset(months=1)
+    )
+    return [(e - pd.Timedelta(days=1)).date() for e in ends[1:]]
+
+
+def target_outside_run(
+    start: dt.date, horizon_months: int, date: dt.date, sustain_months: int
+) -> tuple[str, str] | None:
+    """The field (``date`` or ``sustain_months``) and the reason why a target at ``date``
+    (held at the ``sustain_months`` month ends before it too) cannot be judged in a run
+    from ``start`` for ``horizon_months``, or None."""
+    ends = month_ends(start, horizon_months)
+    run = (
+        f"the run covers {start} to {ends[-1]} (start_date {start}, horizon_months "
+        f"{horizon_months})"
+    )
+    if date < start:
+        return "date", f"{date} is before the run starts; {run}; give a date within it"
+    if date > ends[-1]:
+        return "date", (
+            f"{date} is after the run ends, so it would be judged at {ends[-1]} and labelled "
+            f"{date}; {run}; give a date within it, or a longer horizon_months"
+        )
+    before = sum(e <= date for e in ends)
+    if sustain_months > before:
+        return "sustain_months", (
+            f"sustain_months {sustain_months} reaches back before the start: {run}, with "
+            f"{before} month end(s) before the one {date} is judged at (the start counted "
+            f"as one); give at most {before}"
+        )
+    return None
 
 
 def _probability_table(table: dict[str, float], what: str) -> dict[str, float]:
@@ -57,7 +157,7 @@ def _sums_to_one(probs: dict[str, float], what: str) -> None:
 class RateStep(Strict):
     """From ``date`` on, the referral rate is multiplied by ``factor``."""
 
-    date: dt.date
+    date: Date
     factor: float = NonNeg
 
 
@@ -65,7 +165,7 @@ class PhasedReduction(Strict):
     """A share of referrals diverted (e.g. by Early Help), phased in linearly."""
 
     share: float = Prob
-    start: dt.date
+    start: Date
     phase_in_months: float = NonNeg
 
 
@@ -89,7 +189,9 @@ class Rereferral(Strict):
 class Demand(Strict):
     """Referrals: a Poisson process whose rate varies month by month."""
 
-    referrals_per_year: float = Field(ge=0, le=MAX_REFERRALS_PER_YEAR, allow_inf_nan=False)
+    referrals_per_year: Annotated[
+        float, Field(ge=0, allow_inf_nan=False), at_most(MAX_REFERRALS_PER_YEAR, WHY_REFERRALS)
+    ]
     trend_per_year: float = Field(default=0.0, gt=-1, le=1, allow_inf_nan=False)
     steps: list[RateStep] = []
     reduction: PhasedReduction | None = None
@@ -159,13 +261,32 @@ class Pathway(Strict):
         return self
 
 
+Children = Annotated[int, Field(ge=0), at_most(MAX_CHILDREN, WHY_CHILDREN)]
+Workers = Annotated[int, Field(ge=0), at_most(MAX_WORKERS, WHY_WORKERS)]
+WorkersFte = Annotated[float, Field(ge=0, allow_inf_nan=False), at_most(MAX_WORKERS, WHY_WORKERS)]
+Pay = Annotated[float, Field(ge=0, allow_inf_nan=False), at_most(MAX_PAY_GBP, WHY_PAY)]
+RatePerYear = Annotated[
+    float, Field(ge=0, allow_inf_nan=False), at_most(MAX_RATE_PER_YEAR, WHY_RATE)
+]
+PanelDays = Annotated[
+    float,
+    Field(allow_inf_nan=False),
+    at_least(
+        1,
+        "panels at most daily; advert rounds last weeks, so a shorter interval "
+        "only floods the run with events",
+    ),
+    at_most(365, "a panel at least once a year; rarer is not a recruitment process"),
+]
+
+
 class InitialCases(Strict):
     """Open children at the start date, by stage."""
 
-    assessment: int = Field(ge=0, le=MAX_CHILDREN)
-    cin: int = Field(ge=0, le=MAX_CHILDREN)
-    cp: int = Field(ge=0, le=MAX_CHILDREN)
-    lac: int = Field(ge=0, le=MAX_CHILDREN)
+    assessment: Children
+    cin: Children
+    cp: Children
+    lac: Children
     time_in_stage: Literal["equilibrium", "zero"] = "equilibrium"
 
 
@@ -207,7 +328,7 @@ class HazardBand(Strict):
     """Leaving hazard ``per_year`` from ``from_years`` of tenure on."""
 
     from_years: float = NonNeg
-    per_year: float = NonNeg
+    per_year: RatePerYear
 
 
 def _check_bands(bands: list[HazardBand]) -> list[HazardBand]:
@@ -261,10 +382,17 @@ class Leaving(Strict):
     _bands = field_validator("permanent", "asye", "agency")(_check_bands)
 
 
+AsyeMonths = Annotated[
+    float,
+    Field(gt=0, allow_inf_nan=False),
+    at_most(60, "the ASYE is a first year in practice; five years is no longer one"),
+]
+
+
 class Asye(Strict):
     """Assessed and Supported Year in Employment for newly qualified workers."""
 
-    duration_months: float = Field(default=12, gt=0, allow_inf_nan=False)
+    duration_months: AsyeMonths = 12
     caseload_cap: float = Field(default=15, gt=0, allow_inf_nan=False)
     caseload_target: float = Field(default=15, gt=0, allow_inf_nan=False)
 
@@ -273,7 +401,9 @@ class Absence(Strict):
     """Absence episodes (sickness, parental leave) start at ``episodes_per_year`` per FTE and
     last ``duration``; longer than ``reallocate_after_days`` and the children are reallocated."""
 
-    episodes_per_year: float = NonNeg
+    episodes_per_year: Annotated[
+        float, Field(ge=0, allow_inf_nan=False), at_most(52, "weekly: more is not absence")
+    ]
     duration: Duration = Lognormal(dist="lognormal", mean_days=10, sd_days=20)
     reallocate_after_days: float = Field(default=28, ge=0, allow_inf_nan=False)
 
@@ -281,23 +411,23 @@ class Absence(Strict):
 class InitialWorkforce(Strict):
     """Social workers in post at the start (FTE; whole workers of 1 FTE each)."""
 
-    permanent_fte: int = Field(ge=0, le=MAX_WORKERS)
-    asye_fte: int = Field(ge=0, le=MAX_WORKERS)
-    agency_fte: int = Field(ge=0, le=MAX_WORKERS)
+    permanent_fte: Workers
+    asye_fte: Workers
+    agency_fte: Workers
     tenure: Literal["equilibrium", "zero"] = "equilibrium"
 
 
 class EstablishmentStep(Strict):
-    date: dt.date
-    fte: float = Field(ge=0, le=MAX_WORKERS, allow_inf_nan=False)
+    date: Date
+    fte: WorkersFte
 
 
 class Establishment(Strict):
     """Funded social worker posts (FTE), changing by dated steps."""
 
-    fte: float = Field(ge=0, le=MAX_WORKERS, allow_inf_nan=False)
+    fte: WorkersFte
     schedule: list[EstablishmentStep] = []
-    team_managers_fte: float = NonNeg
+    team_managers_fte: WorkersFte
     team_manager_schedule: list[EstablishmentStep] = []
     team_manager_span: float = Field(default=8, gt=0, allow_inf_nan=False)
     team_manager_vacancy_rate: float = Field(default=0.0, ge=0, le=1, allow_inf_nan=False)
@@ -338,7 +468,7 @@ class Agency(Strict):
     max_share: float = Prob
     """Cap: at most this share of the social workers in post are agency (agency / (agency +
     permanent + ASYE) FTE: the ``agency_share`` metric, and DfE's agency rate)."""
-    conversion_per_year: float = NonNeg
+    conversion_per_year: RatePerYear
     """Rate at which an agency worker takes a vacant permanent post (per worker per year)."""
 
 
@@ -364,17 +494,21 @@ class Recruitment(Strict):
 
     appointable_per_advert: float = Field(ge=0, le=1000, allow_inf_nan=False)
     """Mean appointable applicants one advert round draws while few posts are open."""
-    pool_adverts: float | None = Field(default=None, gt=0, le=MAX_WORKERS, allow_inf_nan=False)
+    pool_adverts: Annotated[
+        float | None, Field(gt=0, allow_inf_nan=False), at_most(MAX_WORKERS, WHY_WORKERS)
+    ] = None
     """Open adverts at which each draws half as many appointable applicants; none: no limit."""
     advert_to_offer: Duration = Lognormal(dist="lognormal", mean_days=42, sd_days=14)
     """One advert round: advertising, shortlisting and interview, before the panel decides."""
-    panel_interval_days: float = Field(ge=1, allow_inf_nan=False)
+    panel_interval_days: PanelDays
     start_delay: Duration = Lognormal(dist="lognormal", mean_days=60, sd_days=20)
     """From offer to start (checks, notice elsewhere, registration for NQSWs)."""
     experienced_share: float = Prob
     """Share of appointable applicants who are experienced (the rest newly qualified), over
     a year."""
-    newly_qualified_by_month: tuple[float, ...] = UNIFORM_MONTHS
+    newly_qualified_by_month: Annotated[tuple[StrictFloat, ...], Field(strict=False)] = (
+        UNIFORM_MONTHS
+    )
     """Share of a year's newly qualified applicants who apply in each month, January first
     (graduation brings most in the summer); 12 shares summing to 1."""
     agency: Agency
@@ -403,14 +537,23 @@ class Recruitment(Strict):
 class Costs(Strict):
     """Annual pay (GBP per FTE per year, before on-costs) and other costs."""
 
-    asye_pay_gbp: float = NonNeg
-    social_worker_pay_gbp: float = NonNeg
-    senior_pay_gbp: float = NonNeg
+    asye_pay_gbp: Pay
+    social_worker_pay_gbp: Pay
+    senior_pay_gbp: Pay
     senior_share: float = Prob
-    team_manager_pay_gbp: float = NonNeg
-    oncost_multiplier: float = Field(default=1.0, ge=1, allow_inf_nan=False)
-    agency_premium_gbp_per_year: float = NonNeg
-    recruitment_cost_per_hire_gbp: float = NonNeg
+    team_manager_pay_gbp: Pay
+    oncost_multiplier: float = Field(default=1.0, ge=1, le=3, allow_inf_nan=False)
+    """Employer's on-costs (pension, National Insurance) as a multiplier of pay: about 1.3."""
+    agency_premium_gbp_per_year: Pay
+    recruitment_cost_per_hire_gbp: Pay
+
+
+Unallocated = Literal["count", "ignore"]
+"""How children waiting for a worker count against a caseload target: ``count`` adds them
+to the cases held (the caseload the case-holders would carry with every child allocated),
+so a target cannot be met by leaving children unallocated; ``ignore`` leaves them out, as
+DfE's caseload does (then give the waiting list a target of its own on
+``unallocated_cases``). Other metrics are read as they are."""
 
 
 class CaseloadTarget(Strict):
@@ -422,8 +565,10 @@ class CaseloadTarget(Strict):
 
     metric: Literal["avg_caseload", "avg_caseload_qualified"]
     max: float = Field(gt=0, allow_inf_nan=False)
-    date: dt.date
+    date: Date
     sustain_months: int = Field(default=0, ge=0)
+    unallocated: Unallocated = "count"
+    """Children waiting for a worker count against the target (see ``Unallocated``)."""
 
 
 class Allocation(Strict):
@@ -455,13 +600,19 @@ class Allocation(Strict):
     day."""
 
 
+def _sane_start(start: dt.date) -> dt.date:
+    if not EARLIEST_START <= start <= LATEST_START:
+        raise ValueError(f"must be between {EARLIEST_START} and {LATEST_START}: {WHY_START}")
+    return start
+
+
 class CouncilConfig(Strict):
     """Everything one replication needs."""
 
     name: str = Field(min_length=1)
     description: str = ""
-    start_date: dt.date
-    horizon_months: int = Field(ge=1, le=600)
+    start_date: Annotated[Date, AfterValidator(_sane_start)]
+    horizon_months: Annotated[int, Field(ge=1), at_most(MAX_HORIZON_MONTHS, WHY_HORIZON)]
     demand: Demand
     pathway: Pathway
     initial_cases: InitialCases
@@ -490,7 +641,7 @@ class CouncilConfig(Strict):
         if peak > MAX_REFERRALS_PER_YEAR:
             raise ValueError(
                 f"the referral rate would reach {peak:,.0f} a year within the "
-                f"horizon; the limit is {MAX_REFERRALS_PER_YEAR:,}"
+                f"horizon; the limit is {MAX_REFERRALS_PER_YEAR:,}: {WHY_REFERRALS}"
             )
         return demand
 
@@ -502,5 +653,18 @@ class CouncilConfig(Strict):
             raise ValueError(f"target.date {target.date} is before start_date {start}")
         return target
 
+    def target_problem(self, date: dt.date, sustain_months: int = 0) -> tuple[str, str] | None:
+        """The field and the reason why a target at ``date`` (and the ``sustain_months``
+        month ends before it) falls outside this run, or None (:func:`target_outside_run`)."""
+        return target_outside_run(self.start_date, self.horizon_months, date, sustain_months)
 
-__all__ = ["NON_CASE_HOLDING", "POSTS", "STAGES", "TEAMS", "TEAM_OF_STAGE", "CouncilConfig"]
+
+__all__ = [
+    "NON_CASE_HOLDING",
+    "POSTS",
+    "STAGES",
+    "TEAMS",
+    "TEAM_OF_STAGE",
+    "CouncilConfig",
+    "Unallocated",
+]

@@ -18,7 +18,8 @@ MAX_DAYS = 36525.0  # a century: longer durations are typing mistakes, and would
 
 
 class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: a number must be written as a number (not ``true`` or ``"30"``)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     def mean(self) -> float:  # pragma: no cover - overridden
         """Mean duration in days."""
@@ -89,7 +90,7 @@ class Gamma(_MeanSd):
 class Band(BaseModel):
     """One band of an empirical distribution: ``share`` of durations up to ``upto_days``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
     upto_days: float = Field(gt=0, le=MAX_DAYS, allow_inf_nan=False)
     share: float = Field(ge=0, le=1, allow_inf_nan=False)
 

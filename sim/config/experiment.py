@@ -3,21 +3,21 @@ a description plus config overrides and policy blocks."""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from sim.config.council import CouncilConfig, Strict
+from sim.config.council import CouncilConfig, Date, Strict, Unallocated, at_most
 from sim.config.councils import Councils
 from sim.config.loader import (
     ConfigError,
     deep_merge,
     format_validation_error,
+    named_file,
     read_yaml,
     resolve_extends,
     to_plain,
@@ -28,6 +28,12 @@ from sim.config.uncertain import Prior, check_uncertain
 from sim.metrics import BY_COLUMN
 
 METRICS = tuple(BY_COLUMN)
+MAX_REPLICATIONS = 10_000
+WHY_REPLICATIONS = (
+    "10,000 replications give a chance to within half a percentage point; every one "
+    "adds its time and its rows of results in memory"
+)
+Replications = Annotated[int, Field(ge=1), at_most(MAX_REPLICATIONS, WHY_REPLICATIONS)]
 
 
 class Target(Strict):
@@ -36,11 +42,15 @@ class Target(Strict):
 
     name: str = Field(pattern=r"^[A-Za-z0-9_]+$")
     description: str = ""
-    metric: str = "avg_caseload"
+    metric: str
+    """Required: a target without one would silently be read as some default KPI."""
     max: float | None = None
     min: float | None = None
-    date: dt.date
+    date: Date
     sustain_months: int = Field(default=0, ge=0)
+    unallocated: Unallocated = "count"
+    """Children waiting for a worker count against a caseload target (see
+    ``sim.config.council.Unallocated``)."""
 
     @field_validator("metric")
     @classmethod
@@ -61,8 +71,8 @@ class Precision(Strict):
     target's probability is below ``half_width``, or ``max_replications`` is reached."""
 
     half_width: float = Field(gt=0, lt=0.5)
-    max_replications: int = Field(ge=1)
-    batch: int = Field(default=50, ge=1)
+    max_replications: Replications
+    batch: Replications = 50
 
 
 class Scenario(Strict):
@@ -77,7 +87,7 @@ class Experiment(Strict):
     description: str = ""
     base: str
     """Council config path, relative to the experiment file."""
-    replications: int | None = Field(default=None, ge=1)
+    replications: Replications | None = None
     precision: Precision | None = None
     root_seed: int = Field(ge=0)
     targets: list[Target] = Field(min_length=1)
@@ -160,22 +170,41 @@ class ResolvedExperiment:
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
+def _check_target_dates(spec: Experiment, scenarios: list[ResolvedScenario], source: str) -> None:
+    """:class:`ConfigError`, one line per target, unless every target's date (and the
+    month ends it is held at before it) falls within every scenario's run. (The base
+    config's own ``target`` is not the experiment's: ``run`` checks it when it reports it.)"""
+    problems = []
+    for i, t in enumerate(spec.targets):
+        for sc in scenarios:
+            problem = sc.config.target_problem(t.date, t.sustain_months)
+            if problem is not None:
+                field, why = problem
+                value = t.date if field == "date" else t.sustain_months
+                whose = "" if len(scenarios) == 1 else f" (scenario '{sc.name}')"
+                problems.append(
+                    f"{source}: field 'targets.{i}.{field}': value {value}: target "
+                    f"'{t.name}'{whose}: {why}"
+                )
+                break
+    if problems:
+        raise ConfigError("\n".join(problems))
+
+
 def validate_experiment(data: dict[str, Any], source: str, base_dir: Path) -> ResolvedExperiment:
     """Validate an experiment mapping and resolve each scenario's config."""
     try:
         spec = Experiment.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(format_validation_error(source, exc)) from None
-    base = resolve_extends(base_dir / spec.base)
+    base = resolve_extends(named_file(source, base_dir, "base", spec.base))
     scenarios = []
     for i, s in enumerate(spec.scenarios):
         merged = deep_merge(base, s.overrides) if s.overrides else base
         where = f"{source}: scenarios[{i}] '{s.name}' (overrides on {spec.base})"
-        scenarios.append(
-            ResolvedScenario(
-                s.name, s.description, validate_council(merged, where), tuple(s.policies)
-            )
-        )
+        cfg = validate_council(merged, where)
+        scenarios.append(ResolvedScenario(s.name, s.description, cfg, tuple(s.policies)))
+    _check_target_dates(spec, scenarios, source)
     check_uncertain(
         spec.uncertain,
         [(s.name, s.overrides, r.config) for s, r in zip(spec.scenarios, scenarios, strict=True)],

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,8 @@ from sim.config.council import CouncilConfig
 MAX_FILE_BYTES = 2_000_000  # a council config is a few KB; refuse anything absurd
 REPLACED_WHOLE = frozenset({"outcomes", "next"})
 MAX_EXPANDED_NODES = 100_000
+MAX_DEPTH = 50  # mappings and lists nested in one another; a config nests about 6 deep
+MAX_INT_DIGITS = 30  # an integer longer than this is a mistake, not a count
 
 
 class ConfigError(ValueError):
@@ -23,13 +27,7 @@ class ConfigError(ValueError):
 
 def read_yaml(path: Path) -> dict[str, Any]:
     """Parse one YAML mapping safely (no code execution), with clear errors."""
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read file ({exc.strerror})") from None
-    if size > MAX_FILE_BYTES:
-        raise ConfigError(f"{path}: file is {size} bytes; the limit is {MAX_FILE_BYTES}")
-    raw = path.read_bytes()
+    raw = _read_bounded(path)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -46,8 +44,90 @@ def read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
+def _read_bounded(path: Path) -> bytes:
+    """The bytes of a regular file of at most :data:`MAX_FILE_BYTES`. A folder, a device
+    (``/dev/zero``) or a FIFO is refused without reading it (or waiting for a writer)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read file ({exc.strerror})") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        what = (
+            "is a folder" if stat.S_ISDIR(mode) else "not a regular file (a device, FIFO or socket)"
+        )
+        raise ConfigError(f"{path}: {what}; give a YAML file")
+    with os.fdopen(fd, "rb") as fh:
+        raw = fh.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise ConfigError(
+            f"{path}: file is over {MAX_FILE_BYTES:,} bytes; the limit is {MAX_FILE_BYTES:,} "
+            "(a config is a few KB)"
+        )
+    return raw
+
+
 class _TooLarge(Exception):
     pass
+
+
+class _Repeated(_TooLarge):
+    """A key given twice in one mapping (YAML would silently keep the last)."""
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses nesting deeper than :data:`MAX_DEPTH` (PyYAML
+    composes recursively), integers longer than :data:`MAX_INT_DIGITS` digits, and a key
+    given twice in one mapping (PyYAML would keep the last without a word). Keys brought in
+    by a merge (``<<: *anchor``) may be overridden: that is what a merge is for."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.get(key)
+            except TypeError:  # an unhashable key: PyYAML refuses it itself
+                continue
+            if first is None:
+                seen[key] = key_node.start_mark.line + 1
+            else:
+                raise _Repeated(
+                    f"line {key_node.start_mark.line + 1}: field {key!r} is given twice in "
+                    f"one mapping (first at line {first}); YAML would silently keep the "
+                    "last: give it once"
+                )
+        return super().construct_mapping(node, deep=deep)
+
+    depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise _TooLarge(
+                    f"line {mark.line + 1}: nested more than {MAX_DEPTH} levels deep; the "
+                    f"limit is {MAX_DEPTH} (a config nests about 6)"
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        digits = sum(c.isdigit() for c in str(node.value))
+        if digits > MAX_INT_DIGITS:
+            raise _TooLarge(
+                f"line {node.start_mark.line + 1}: an integer of {digits:,} digits; the limit "
+                f"is {MAX_INT_DIGITS}"
+            )
+        return int(super().construct_yaml_int(node))
+
+
+_BoundedLoader.add_constructor("tag:yaml.org,2002:int", _BoundedLoader.construct_yaml_int)
 
 
 def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
@@ -69,7 +149,7 @@ def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
 def _safe_load_bounded(text: str) -> object:
     """``yaml.safe_load`` (no code, no custom tags) that refuses documents whose aliases
     expand beyond :data:`MAX_EXPANDED_NODES`."""
-    loader = yaml.SafeLoader(text)
+    loader = _BoundedLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -112,7 +192,22 @@ def resolve_extends(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
         return data
     if not isinstance(parent, str):
         raise ConfigError(f"{path}: field 'extends': value {parent!r}: must be a file path")
-    return deep_merge(resolve_extends(path.parent / parent, (*_seen, path)), data)
+    target = named_file(str(path), path.parent, "extends", parent)
+    return deep_merge(resolve_extends(target, (*_seen, path)), data)
+
+
+def named_file(source: str, folder: Path, field: str, value: str) -> Path:
+    """The YAML file that ``field`` of ``source`` names (relative to ``folder``), refused
+    unless it is a regular file."""
+    target = folder / value
+    if not target.is_file():
+        what = (
+            "does not exist" if not target.exists() else "is not a file (a folder, device or FIFO)"
+        )
+        raise ConfigError(
+            f"{source}: field '{field}': value {value!r}: {target} {what}; give a YAML file"
+        )
+    return target
 
 
 FRIENDLY_RULES = {
@@ -121,18 +216,58 @@ FRIENDLY_RULES = {
 }
 
 
+def _number_rule(err: Any) -> str | None:
+    """A plain rule for a number written as something else (types are strict)."""
+    if err["type"] not in ("float_type", "int_type", "int_from_float"):
+        return None
+    value = err.get("input")
+    whole = err["type"] != "float_type"
+    need = "a whole number" if whole else "a number"
+    if isinstance(value, bool):
+        return f"must be {need}; true/false (yes/no, on/off) is not a number"
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return f"must be {need}; text (in quotes, or with units) is not a number"
+        return (
+            f"must be {need}; YAML read this as text: it is in quotes, or an exponent "
+            "without its sign (write 1.0e+6, not 1.0e6)"
+        )
+    if whole and isinstance(value, float):
+        return "must be a whole number, written without a decimal point"
+    return None
+
+
 def format_validation_error(source: str, exc: ValidationError) -> str:
     """One line per problem: source, field path, value given, rule broken."""
     lines = []
     for err in exc.errors():
-        parts = [str(p) for p in err["loc"] if not str(p).startswith("function-")]
+        parts = [str(p) for p in err["loc"] if not str(p).startswith(("function-", "<"))]
         loc = ".".join(p if p.isprintable() else repr(p) for p in parts)
         shown = "(none)" if err["type"] == "missing" else repr(err.get("input"))
         if len(shown) > 80:
             shown = shown[:77] + "..."
-        msg = FRIENDLY_RULES.get(err["type"], err["msg"].removeprefix("Value error, "))
+        msg = _number_rule(err) or FRIENDLY_RULES.get(
+            err["type"], err["msg"].removeprefix("Value error, ")
+        )
         lines.append(f"{source}: field '{loc or '(top)'}': value {shown}: {msg}")
     return "\n".join(lines)
+
+
+def check_own_target(cfg: CouncilConfig, source: str) -> CouncilConfig:
+    """``cfg``, or :class:`ConfigError` if its own caseload target falls outside its run
+    (before the start, after the horizon, or held for month ends before the start): a run
+    would judge it at another date and label it with this one. Every command that loads a
+    file checks this, ``check`` and ``run`` alike; code that shortens a run for its own
+    purposes (the validation checks, tests) does not go through it."""
+    t = cfg.target
+    problem = cfg.target_problem(t.date, t.sustain_months)
+    if problem is not None:
+        field, why = problem
+        value = t.date if field == "date" else t.sustain_months
+        raise ConfigError(f"{source}: field 'target.{field}': value {value}: {why}")
+    return cfg
 
 
 def validate_council(data: dict[str, Any], source: str = "config") -> CouncilConfig:
@@ -148,8 +283,10 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Co
     path = Path(path)
     data = resolve_extends(path)
     if overrides:
-        data = deep_merge(data, overrides)
-    return validate_council(data, str(path))
+        # Code (the validation checks, tests) that shortens or changes a run: its target is
+        # the caller's to mind, and is not checked against the changed run.
+        return validate_council(deep_merge(data, overrides), str(path))
+    return check_own_target(validate_council(data, str(path)), str(path))
 
 
 def to_plain(model: BaseModel) -> dict[str, Any]:

@@ -21,7 +21,13 @@ from pydantic import BaseModel, Field, ValidationError
 from sim.config.council import CouncilConfig
 from sim.config.councils import EXTENSIVE_FIELDS, EXTENSIVE_SCHEDULES
 from sim.config.loader import ConfigError, format_validation_error
-from sim.config.policies import NormalEffect, TriangularEffect, UniformEffect
+from sim.config.policies import (
+    NormalEffect,
+    TriangularEffect,
+    UniformEffect,
+    describe_effect,
+    effect_support,
+)
 
 Prior = Annotated[UniformEffect | TriangularEffect | NormalEffect, Field(discriminator="dist")]
 """A prior for one uncertain value: ``{dist: uniform, low, high}``, ``{dist: triangular,
@@ -38,8 +44,9 @@ def column(path: str) -> str:
 
 
 def support(prior: Prior) -> tuple[float, float]:
-    """The lowest and highest value ``prior`` can give (infinite for an unbounded normal)."""
-    return prior.low, prior.high
+    """The lowest and highest value ``prior`` can give (infinite for an unbounded normal);
+    the same as a policy effect's (``sim.config.policies.effect_support``)."""
+    return effect_support(prior)
 
 
 def prior_mean(prior: Prior) -> float:
@@ -72,11 +79,7 @@ def fixed(value: float) -> UniformEffect:
 
 def describe(prior: Prior) -> str:
     """The prior in a few words, e.g. ``uniform 0-0.3``."""
-    if isinstance(prior, UniformEffect):
-        return f"uniform {prior.low:g}-{prior.high:g}"
-    if isinstance(prior, TriangularEffect):
-        return f"triangular {prior.low:g}-{prior.mode:g}-{prior.high:g}"
-    return f"normal mean {prior.mean:g} sd {prior.sd:g}, clipped to [{prior.low:g}, {prior.high:g}]"
+    return describe_effect(prior)
 
 
 # --- paths in a council config ----------------------------------------------------------------

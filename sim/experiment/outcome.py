@@ -11,12 +11,9 @@ from typing import Any
 import pandas as pd
 
 from sim.config.experiment import ResolvedExperiment
-from sim.experiment.results_folder import ResultsFolder, now_utc
+from sim.experiment.errors import ExperimentError as ExperimentError  # re-exported
+from sim.experiment.results_folder import FAILURES_LOG, ResultsFolder, failure_label, now_utc
 from sim.experiment.scenario_table import scenario_table
-
-
-class ExperimentError(Exception):
-    """A problem with the results folder or an experiment that cannot go on."""
 
 
 class ExperimentIncomplete(Exception):
@@ -35,12 +32,11 @@ class ExperimentIncomplete(Exception):
             # In a run by councils, the seed to give is the file's: each council's own
             # root seed derives from it and the council's name.
             council = f.get("council")
-            where = "" if council is None else f"council {council}, "
             seed = f["root_seed"] if council is None else exp.spec.root_seed
             flag = "" if council is None else f" --council {shlex.quote(council)}"
+            error = str(f["error"]).splitlines()[0][:200] if f["error"] else "(no message)"
             lines.append(
-                f"  {where}scenario {f['scenario']}, replication {f['replication']}, root seed "
-                f"{f['root_seed']}: {f['error']}\n    csc-sim run {exp.source}{flag} --scenario "
+                f"  {failure_label(f)}: {error}\n    csc-sim run {exp.source}{flag} --scenario "
                 f"{shlex.quote(f['scenario'])} --replication {f['replication']} --seed {seed} "
                 "--out /tmp/replication"
             )
@@ -48,8 +44,10 @@ class ExperimentIncomplete(Exception):
             lines.append(f"  ... and {len(failures) - 5} more (failures.csv)")
         if folder:
             lines.append(
-                f"After a fix, rerun them with: csc-sim experiment {exp.source} "
-                f"--resume --out {folder}"
+                f"Full tracebacks: {folder / FAILURES_LOG}. After a fix in the code, rerun "
+                f"the failed ones with: csc-sim experiment {exp.source} --resume --out {folder} "
+                "(a change to the experiment file or its configs is a new experiment: run it "
+                "with --force or into another --out)"
             )
         super().__init__("\n".join(lines))
 
@@ -100,7 +98,7 @@ def finish(
     if failures:
         manifest.update(replications=n, finished=finished, status="incomplete", failures=failures)
         if folder is not None:
-            folder.write_failures(failures)
+            manifest["failures"] = folder.write_failures(failures)
             folder.write_manifest(manifest)
         raise ExperimentIncomplete(exp, failures, folder.root if folder else None)
     reps = rows_of(folder, memory, names)

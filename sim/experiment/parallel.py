@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
+import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any
 
@@ -18,6 +22,14 @@ from sim.experiment.outcome import ExperimentError
 from sim.experiment.replication import ChunkResult, run_chunk
 
 log = logging.getLogger(__name__)
+
+PARENT_CHECK_S = 0.5
+"""How often a local worker checks that the process that started it is still alive."""
+
+
+class WorkerLost(Exception):
+    """A worker process died part way (killed, or out of memory); the finished chunks are
+    kept. ``str()`` says how it ended."""
 
 
 def progress_bar(total: int, desc: str, enabled: bool) -> tqdm:
@@ -52,12 +64,22 @@ def run_tasks(
             sink(i, run_chunk(exp, *t))
             progress.update(t[2] - t[1])
         return
+    main = os.getpid() if backend == "loky" else None
     with _backend(backend, jobs, scheduler):
         parallel = Parallel(n_jobs=jobs, return_as="generator_unordered")
-        for i, chunk in parallel(delayed(_task)(i, exp, t) for i, (exp, t) in enumerate(tasks)):
-            sink(i, chunk)
-            t = tasks[i][1]
-            progress.update(t[2] - t[1])
+        try:
+            for i, chunk in parallel(
+                delayed(_task)(i, exp, t, main) for i, (exp, t) in enumerate(tasks)
+            ):
+                sink(i, chunk)
+                t = tasks[i][1]
+                progress.update(t[2] - t[1])
+        except BrokenProcessPool as exc:
+            codes = re.search(r"exit codes of the workers are (\{.*?\})", str(exc))
+            how = f"exit codes {codes.group(1)}; " if codes else ""
+            raise WorkerLost(
+                f"a worker process stopped part way ({how}killed, or out of memory)"
+            ) from None
 
 
 @contextmanager
@@ -96,5 +118,32 @@ def _backend(backend: str, jobs: int, scheduler: str | None) -> Iterator[None]:
         yield
 
 
-def _task(i: int, exp: ResolvedExperiment, task: tuple) -> tuple[int, ChunkResult]:
+def _task(
+    i: int, exp: ResolvedExperiment, task: tuple, main: int | None
+) -> tuple[int, ChunkResult]:
+    """Run one chunk; in a local worker process (not ``main``, the run's own process),
+    first make sure the worker exits with its parent."""
+    if main is not None and os.getpid() != main:
+        _exit_with_parent()
     return i, run_chunk(exp, *task)
+
+
+_watching = threading.Event()
+
+
+def _exit_with_parent() -> None:
+    """In a local worker process: exit at once when the process that started it dies (a
+    parent killed with ``kill -9`` cannot stop its workers, which would otherwise finish
+    their chunks for nobody). Not on a Dask cluster, whose workers outlive their
+    launcher."""
+    if _watching.is_set():
+        return
+    _watching.set()
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()

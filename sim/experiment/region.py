@@ -153,8 +153,8 @@ def run_region(
     ]
     finished = now_utc()
     if failures:
-        manifest.update(replications=n, finished=finished, status="incomplete", failures=failures)
-        folder.write_failures(failures)
+        brief = folder.write_failures(failures)
+        manifest.update(replications=n, finished=finished, status="incomplete", failures=brief)
         folder.write_manifest(manifest)
         raise ExperimentIncomplete(exp, failures, folder.root)
 

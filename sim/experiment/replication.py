@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 def target_columns(target: Target) -> dict[str, str]:
     """Column names of one target's results in ``replications``."""
-    return {k: f"{target.name}_{k}" for k in ("met", "value", "kept_from_month")}
+    return {k: f"{target.name}_{k}" for k in ("met", "value", "unallocated", "kept_from_month")}
 
 
 def replication_row(
@@ -44,10 +44,11 @@ def replication_row(
         "root_seed": exp.spec.root_seed,
     }
     for t in exp.spec.targets:
-        r = evaluate_target(frame, t.metric, t.date, t.sustain_months, t.max, t.min)
+        r = evaluate_target(frame, t.metric, t.date, t.sustain_months, t.max, t.min, t.unallocated)
         cols = target_columns(t)
         row[cols["met"]] = r["met"]
         row[cols["value"]] = np.nan if r["value"] is None else r["value"]
+        row[cols["unallocated"]] = np.nan if r["unallocated"] is None else r["unallocated"]
         row[cols["kept_from_month"]] = (
             np.nan if r["kept_from_month"] is None else float(r["kept_from_month"])
         )
@@ -96,7 +97,8 @@ def run_chunk(exp: ResolvedExperiment, scenario_index: int, start: int, stop: in
                 summary["uncertain"] = values
             rows.append(replication_row(exp, scenario_index, k, frame, summary))
         except Exception as exc:  # one bad replication must not lose the others
-            log.exception("scenario %s replication %d failed", sc.name, k)
+            # One line on the terminal (the error), the traceback in failures.log
+            log.debug("scenario %s replication %d failed", sc.name, k, exc_info=True)
             failures.append(
                 {
                     "scenario": sc.name,
@@ -104,6 +106,7 @@ def run_chunk(exp: ResolvedExperiment, scenario_index: int, start: int, stop: in
                     "root_seed": exp.spec.root_seed,
                     "error": f"{type(exc).__name__}: {exc}",
                     "where": traceback.format_exc(limit=-1).strip().splitlines()[-2:],
+                    "traceback": traceback.format_exc(),
                 }
             )
             continue

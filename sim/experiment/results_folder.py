@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import logging
 import platform
 import shutil
 from collections.abc import Iterable
@@ -30,9 +31,20 @@ from sim.config.councils import slug
 from sim.config.experiment import ResolvedExperiment
 from sim.config.loader import config_hash
 from sim.config.uncertain import PREFIX as UNCERTAIN_PREFIX
-from sim.experiment.atomic import write_atomic, write_csv, write_json
+from sim.experiment.atomic import (
+    is_temporary,
+    remove_temporaries,
+    write_atomic,
+    write_csv,
+    write_json,
+    write_text,
+)
+from sim.experiment.errors import ExperimentError
+from sim.experiment.lock import LOCK
 from sim.model import core
 from sim.version import __version__
+
+log = logging.getLogger(__name__)
 
 PARTS = "parts"
 MANIFEST = "manifest.json"
@@ -41,8 +53,18 @@ REPLICATIONS_CSV = "replications.csv"
 TIMESERIES = "timeseries.parquet"
 SCENARIOS = "scenarios.csv"
 FAILURES = "failures.csv"
+FAILURES_LOG = "failures.log"  # each failed replication's traceback
 COUNCILS_CSV = "councils.csv"
-OUTPUTS = (REPLICATIONS, REPLICATIONS_CSV, TIMESERIES, SCENARIOS, MANIFEST, FAILURES, COUNCILS_CSV)
+OUTPUTS = (
+    REPLICATIONS,
+    REPLICATIONS_CSV,
+    TIMESERIES,
+    SCENARIOS,
+    MANIFEST,
+    FAILURES,
+    FAILURES_LOG,
+    COUNCILS_CSV,
+)
 COUNCILS = "councils"  # a run by councils: one results folder per council in here
 ROW_GROUP_ROWS = 65_536  # rows per parquet row group in timeseries.parquet
 
@@ -96,7 +118,9 @@ class ResultsFolder:
 
     # -- lifecycle ------------------------------------------------------------------------
     def is_empty(self) -> bool:
-        return not self.root.exists() or not any(self.root.iterdir())
+        """Whether the folder holds nothing but a lock and the temporary files of a run
+        killed before it wrote anything (see :func:`holds_nothing`)."""
+        return holds_nothing(self.root)
 
     def clear(self) -> None:
         """Remove what an earlier run of csc-sim wrote here (nothing else)."""
@@ -104,10 +128,35 @@ class ResultsFolder:
         shutil.rmtree(self.root / COUNCILS, ignore_errors=True)
         for name in OUTPUTS:
             (self.root / name).unlink(missing_ok=True)
+        remove_temporaries(self.root)
 
     def read_manifest(self) -> dict[str, Any] | None:
+        """The manifest, or None if there is none; :class:`ExperimentError` naming the
+        file if it is damaged."""
         path = self.root / MANIFEST
-        return json.loads(path.read_text()) if path.exists() else None
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            raise ExperimentError(
+                f"{path}: damaged, not a manifest ({exc}); without it nobody can tell which "
+                "experiment made this folder, so --resume cannot use it: run the experiment "
+                "again with --force (or into another --out), or restore the file"
+            ) from None
+        if not isinstance(data, dict):
+            raise ExperimentError(f"{path}: damaged: holds {type(data).__name__}, not a mapping")
+        return data
+
+    def drop_damaged_parts(self) -> None:
+        """Delete the parts whose files cannot be read, so that they are run again."""
+        for path in sorted(self.parts.glob("*.parquet")):
+            try:
+                pq.read_metadata(path)
+            except (OSError, pa.ArrowException) as exc:
+                name = path.name.split(".")[0]
+                log.warning("%s: damaged (%s); its replications will be run again", path, exc)
+                (self.parts / f"{name}.rows.parquet").unlink(missing_ok=True)
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         write_json(self.root / MANIFEST, manifest)
@@ -148,11 +197,31 @@ class ResultsFolder:
         for n in names:
             path = self.failures_path(n)
             if path.exists():
-                out.extend(json.loads(path.read_text()))
+                try:
+                    out.extend(json.loads(path.read_text(encoding="utf-8")))
+                except ValueError as exc:
+                    raise _damaged(path, exc) from None
         return out
 
+    def read_series_part(self, name: str) -> pa.Table:
+        """One part's monthly series; :class:`ExperimentError` naming the file if it is
+        damaged."""
+        path = self.parts / f"{name}.series.parquet"
+        try:
+            return pq.read_table(path)
+        except (OSError, pa.ArrowException) as exc:
+            raise _damaged(path, exc) from None
+
     def read_rows(self, names: Iterable[str]) -> pd.DataFrame:
-        frames = [pd.read_parquet(self.parts / f"{n}.rows.parquet") for n in names]
+        """The replication rows of parts ``names``; :class:`ExperimentError` naming a
+        damaged file."""
+        frames = []
+        for n in names:
+            path = self.parts / f"{n}.rows.parquet"
+            try:
+                frames.append(pd.read_parquet(path))
+            except (OSError, pa.ArrowException) as exc:
+                raise _damaged(path, exc) from None
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
     # -- final files ----------------------------------------------------------------------
@@ -164,8 +233,18 @@ class ResultsFolder:
     def write_scenarios(self, table: pd.DataFrame) -> None:
         write_csv(self.root / SCENARIOS, table)
 
-    def write_failures(self, failures: list[dict[str, Any]]) -> None:
-        write_csv(self.root / FAILURES, pd.DataFrame(failures))
+    def write_failures(self, failures: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Write ``failures.csv`` (a line each) and ``failures.log`` (their tracebacks);
+        returns the records as the CSV has them, for the manifest."""
+        brief = [{k: v for k, v in f.items() if k != "traceback"} for f in failures]
+        write_csv(self.root / FAILURES, pd.DataFrame(brief))
+        write_text(
+            self.root / FAILURES_LOG,
+            "".join(
+                f"{failure_label(f)}\n{f.get('traceback') or f['error']}\n\n" for f in failures
+            ),
+        )
+        return brief
 
     def write_councils(self, table: pd.DataFrame) -> None:
         """Every council's scenario table, ``council`` and ``share`` first."""
@@ -189,7 +268,7 @@ class ResultsFolder:
         def write(fh: Any) -> None:
             writer, schema, buffer, held = None, None, [], 0
             for n in names:
-                table = pq.read_table(self.parts / f"{n}.series.parquet")
+                table = self.read_series_part(n)
                 if writer is None:
                     schema = table.schema.remove_metadata()
                     writer = pq.ParquetWriter(fh, schema)
@@ -206,6 +285,31 @@ class ResultsFolder:
                 writer.close()
 
         write_atomic(self.timeseries_path, write)
+
+
+def holds_nothing(root: Path) -> bool:
+    """Whether ``root`` is missing or holds nothing but a lock and temporary files (of a run
+    killed before it wrote anything)."""
+    if not root.is_dir():
+        return not root.exists()
+    return all(p.name == LOCK or is_temporary(p) for p in root.iterdir())
+
+
+def failure_label(failure: dict[str, Any]) -> str:
+    """``council X, scenario S, replication K, root seed R``: which replication failed."""
+    council = failure.get("council")
+    where = "" if council is None else f"council {council}, "
+    return (
+        f"{where}scenario {failure['scenario']}, replication {failure['replication']}, "
+        f"root seed {failure['root_seed']}"
+    )
+
+
+def _damaged(path: Path, exc: Exception) -> ExperimentError:
+    return ExperimentError(
+        f"{path}: damaged, cannot be read ({exc}); run the same command with --resume, "
+        "which runs damaged parts again"
+    )
 
 
 @dataclass
@@ -270,24 +374,44 @@ class SavedResults:
         return out.rename(columns=lambda c: c.removeprefix(UNCERTAIN_PREFIX))
 
 
+TEXT_COLUMNS = ("description", "target_description")
+"""Columns of ``scenarios.csv`` that are text: an empty one is read as "", not NaN."""
+
+
 def load_results(folder: str | Path) -> SavedResults:
     """Load ``replications.parquet``, ``scenarios.csv`` and ``manifest.json`` from an
-    experiment's output folder (``timeseries.parquet`` lazily)."""
+    experiment's output folder (``timeseries.parquet`` lazily). A missing or damaged file
+    is named, with the command that rebuilds it."""
     folder = Path(folder)
-    manifest_path = folder / MANIFEST
-    if not manifest_path.exists():
+    manifest = ResultsFolder(folder).read_manifest()
+    if manifest is None:
         raise FileNotFoundError(
             f"{folder}: no manifest.json; is this an experiment's --out folder?"
         )
-    manifest = json.loads(manifest_path.read_text())
+    again = f"csc-sim experiment {manifest.get('experiment_file')} --resume --out {folder}"
     if manifest.get("status") != "complete":
         raise ValueError(
             f"{folder}: the experiment did not finish (status "
-            f"{manifest.get('status')!r}); run it again with --resume"
+            f"{manifest.get('status')!r}); finish it with: {again}"
         )
+
+    def read(name: str, reader: Any) -> pd.DataFrame:
+        path = folder / name
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: missing; rebuild it with: {again}")
+        try:
+            return reader(path)
+        except (OSError, ValueError, pa.ArrowException) as exc:
+            raise ValueError(f"{path}: damaged ({exc}); rebuild it with: {again}") from None
+
+    read(TIMESERIES, pq.read_metadata)  # read in full on first use; here only checked
+    scenarios = read(SCENARIOS, pd.read_csv)
+    for col in TEXT_COLUMNS:
+        if col in scenarios:
+            scenarios[col] = scenarios[col].astype(object).fillna("").astype(str)
     return SavedResults(
         folder=folder,
-        replications=pd.read_parquet(folder / REPLICATIONS),
-        scenarios=pd.read_csv(folder / SCENARIOS),
+        replications=read(REPLICATIONS, pd.read_parquet),
+        scenarios=scenarios,
         manifest=manifest,
     )

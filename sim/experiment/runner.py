@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import logging
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 from sim.config.experiment import ResolvedExperiment, load_experiment
+from sim.experiment.atomic import is_temporary, remove_temporaries
+from sim.experiment.lock import locked
 from sim.experiment.outcome import ExperimentError, ExperimentResult, finish, rows_of
 from sim.experiment.parallel import chunks, progress_bar, run_tasks
 from sim.experiment.region import council_experiments, run_region
 from sim.experiment.replication import ChunkResult
-from sim.experiment.results_folder import ResultsFolder, make_manifest
+from sim.experiment.results_folder import MANIFEST, ResultsFolder, make_manifest
 from sim.experiment.scenario_table import worst_half_width
 
 log = logging.getLogger(__name__)
@@ -40,7 +43,10 @@ def run_experiment(
 
     The results are the same for any ``jobs``, ``chunk_size`` or backend (``loky``: local
     processes; ``dask``: a Dask cluster at ``scheduler``, or a local one): replication k
-    of every scenario uses seed sequence k of the root seed."""
+    of every scenario uses seed sequence k of the root seed.
+
+    While it writes, ``out`` is locked (``sim.experiment.lock``): another run on the same
+    folder is refused."""
     exp = (
         experiment
         if isinstance(experiment, ResolvedExperiment)
@@ -51,11 +57,38 @@ def run_experiment(
         if out is None:
             raise ExperimentError(f"{exp.source}: a run by councils writes to a folder: give --out")
         councils = council_experiments(exp)  # every council validated before any writing
-        region_folder = _prepare_folder(out, exp, resume, force, manifest)
-        return run_region(
-            exp, councils, region_folder, manifest, jobs, chunk_size, backend, scheduler, progress
-        )
-    folder = _prepare_folder(out, exp, resume, force, manifest) if out is not None else None
+        with locked(out, manifest["command"]):
+            region_folder = _prepare_folder(out, exp, resume, force, manifest)
+            return run_region(
+                exp,
+                councils,
+                region_folder,
+                manifest,
+                jobs,
+                chunk_size,
+                backend,
+                scheduler,
+                progress,
+            )
+    with ExitStack() as stack:
+        folder = None
+        if out is not None:
+            stack.enter_context(locked(out, manifest["command"]))
+            folder = _prepare_folder(out, exp, resume, force, manifest)
+        return _run_in(exp, folder, manifest, jobs, chunk_size, backend, scheduler, progress)
+
+
+def _run_in(
+    exp: ResolvedExperiment,
+    folder: ResultsFolder | None,
+    manifest: dict[str, Any],
+    jobs: int,
+    chunk_size: int,
+    backend: str,
+    scheduler: str | None,
+    progress: bool,
+) -> ExperimentResult:
+    """Run the experiment's chunks into ``folder`` (prepared and locked), or in memory."""
     memory: dict[str, ChunkResult] = {}
 
     def sink(task: tuple, chunk: ChunkResult) -> None:
@@ -105,26 +138,60 @@ def run_experiment(
 def _prepare_folder(
     out: str | Path, exp: ResolvedExperiment, resume: bool, force: bool, manifest: dict[str, Any]
 ) -> ResultsFolder:
+    """Make ``out`` ready to write: checked against the experiment (``resume``), cleared
+    (``force``) or empty; temporary files left by a killed run removed."""
     folder = ResultsFolder(Path(out))
-    old = folder.read_manifest() if folder.root.exists() else None
     if resume:
-        if old is None:
+        old = folder.read_manifest()
+        if old is None and not folder.is_empty():
+            raise ExperimentError(
+                f"--resume: {folder.root} has no {MANIFEST}, so nothing tells which "
+                "experiment made what is there; use --force to start again, or another --out"
+            )
+        if old is None and not any(map(is_temporary, folder.root.iterdir())):
             raise ExperimentError(f"--resume: {folder.root} holds no experiment to resume")
-        if old.get("experiment_hash") != exp.hash():
+        if old is None:
+            log.warning(
+                "--resume: %s holds no finished replications (the run that made it was "
+                "stopped before it wrote %s); starting from the beginning",
+                folder.root,
+                MANIFEST,
+            )
+        elif old.get("experiment_hash") != exp.hash():
             raise ExperimentError(
                 f"--resume: {folder.root} was run from a different experiment "
                 f"(hash {old.get('experiment_hash')}, now {exp.hash()}): the experiment "
                 "file, its base config or --replications/--seed changed; use a new --out "
                 "or --force to start again"
             )
-        manifest["started"] = old.get("started", manifest["started"])
-    elif not folder.is_empty():
-        if not force:
-            raise ExperimentError(
-                f"--out {folder.root}: folder exists and is not empty; "
-                "use --resume to continue it or --force to overwrite"
-            )
+        else:
+            manifest["started"] = old.get("started", manifest["started"])
+        remove_temporaries(folder.root)
+        folder.drop_damaged_parts()
+    elif force:
         folder.clear()
+    elif not folder.is_empty():
+        raise ExperimentError(
+            f"--out {folder.root}: folder exists and is not empty; {_advice(folder, exp)}"
+        )
+    else:
+        remove_temporaries(folder.root)
     folder.root.mkdir(parents=True, exist_ok=True)
     folder.write_manifest(manifest)
     return folder
+
+
+def _advice(folder: ResultsFolder, exp: ResolvedExperiment) -> str:
+    """What to do with a folder that is not empty: --resume only if it would work."""
+    try:
+        old = folder.read_manifest()
+    except ExperimentError as exc:
+        return f"its {exc}"
+    if old is None:
+        return "it is not a csc-sim results folder: use another --out"
+    if old.get("experiment_hash") != exp.hash():
+        return (
+            f"it holds a run of another experiment ({old.get('experiment_file')}, or other "
+            "--replications/--seed): use another --out, or --force to overwrite it"
+        )
+    return "use --resume to continue it or --force to overwrite"

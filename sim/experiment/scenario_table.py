@@ -51,6 +51,7 @@ def scenario_table(exp: ResolvedExperiment, reps: pd.DataFrame) -> pd.DataFrame:
                 "value_median": _q(value, 0.5),
                 "value_p5": _q(value, 0.05),
                 "value_p95": _q(value, 0.95),
+                "unallocated_median": _q(mine[cols["unallocated"]], 0.5),
                 "months_to_target_median": _q(kept, 0.5),
                 "share_never_kept": float(kept.isna().mean()) if n else math.nan,
                 "cost_per_year_gbp": float(mine["cost_per_year_gbp"].mean()),

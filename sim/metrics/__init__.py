@@ -275,6 +275,13 @@ METRICS: tuple[Metric, ...] = (
         "workers",
         "flow",
     ),
+    Metric(
+        "agency_conversions",
+        "agency workers taking a permanent post (also in `joiners`): with them, the change "
+        "in `agency_fte` is `agency_joiners` - `agency_leavers` - `agency_conversions`",
+        "workers",
+        "flow",
+    ),
     Metric("asye_qualified", "NQSWs completing the ASYE", "workers", "flow"),
     Metric(
         "turnover_12m",

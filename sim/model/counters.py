@@ -27,6 +27,9 @@ class Counters:
     """Agency workers starting who had left the council's staff for agency work."""
     agency_joiners: int = 0
     agency_leavers: int = 0
+    agency_conversions: int = 0
+    """Agency workers taking a permanent post (counted in ``joiners`` too): they leave the
+    agency count without an assignment ending."""
     hires: int = 0
     """Permanent appointments made at panels (they start later)."""
     asye_qualified: int = 0

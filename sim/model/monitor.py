@@ -87,6 +87,7 @@ class Monitor:
             agency_joiners=k.agency_joiners,
             agency_leavers=k.agency_leavers,
             agency_returners=k.agency_returners,
+            agency_conversions=k.agency_conversions,
             asye_qualified=k.asye_qualified,
             sw_changes=k.sw_changes,
             sw_changes_workforce=k.sw_changes_workforce,

@@ -52,6 +52,7 @@ class CouncilModel:
         self.workforce = Workforce(
             self.env, cfg, self.streams, self.pools, self.counters, self.calendar, self.levers
         )
+        self.workforce.open_by_stage = self.cases.open_by_stage  # the same dict, kept current
         self.recruitment = Recruitment(
             self.env, cfg, self.streams, self.workforce, self.counters, self.calendar
         )

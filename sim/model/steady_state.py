@@ -27,10 +27,34 @@ def routing_matrix(p: Pathway) -> np.ndarray:
     return r
 
 
+class NoSteadyState(ValueError):
+    """Some stages lead only to one another, never to a close: children who reach them stay
+    open for ever, so open cases and stage entries grow without bound."""
+
+
+def never_closing(p: Pathway) -> list[str]:
+    """The stages from which no sequence of steps reaches a close (``nfa`` or ``close``)."""
+    r = routing_matrix(p)
+    closes = set(np.flatnonzero(r.sum(axis=1) < 1.0 - 1e-12).tolist())
+    grew = True
+    while grew:
+        reach = {i for i in range(len(STAGES)) if any(r[i, j] > 0 for j in closes)}
+        grew = not reach <= closes
+        closes |= reach
+    return [s for k, s in enumerate(STAGES) if k not in closes]
+
+
 def stage_entry_rates(
     p: Pathway, referrals_per_year: float, rereferral_probability: float = 0.0
 ) -> dict[str, float]:
-    """Entries per year to each stage, counting re-referrals of closed cases."""
+    """Entries per year to each stage, counting re-referrals of closed cases;
+    :class:`NoSteadyState` if some stages never close."""
+    trapped = never_closing(p)
+    if trapped:
+        raise NoSteadyState(
+            f"no steady state: a child in {', '.join(trapped)} never reaches a close, so "
+            "open cases grow for as long as the run lasts"
+        )
     assessments = referrals_per_year / (1.0 - rereferral_probability)
     external = np.zeros(len(STAGES))
     external[0] = assessments

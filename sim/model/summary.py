@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sim.config.council import CaseloadTarget, CouncilConfig
+from sim.config.council import CaseloadTarget, CouncilConfig, Unallocated
 from sim.config.loader import config_hash
 from sim.metrics import SUMMARY_FLOWS, SUMMARY_KPIS
 from sim.version import __version__
@@ -29,6 +29,29 @@ def _clean(x: Any) -> Any:
     return x
 
 
+WITH_WAITING = {
+    "avg_caseload": ("cases_held", "case_holder_fte"),
+    "avg_caseload_qualified": ("qualified_cases_held", "qualified_case_holder_fte"),
+}
+"""Caseload metrics whose targets count children waiting for a worker: numerator (cases
+held) and denominator (case-holding FTE) of each."""
+
+
+def target_values(frame: pd.DataFrame, metric: str, unallocated: Unallocated) -> np.ndarray:
+    """``metric`` each month as a target reads it: for a caseload with ``unallocated``
+    ``count``, the children waiting added to the cases held (infinite where children wait
+    and nobody holds cases); otherwise the column itself."""
+    if unallocated == "ignore" or metric not in WITH_WAITING:
+        return frame[metric].to_numpy(dtype=float)
+    held, fte = WITH_WAITING[metric]
+    children = frame[held].to_numpy(dtype=float) + frame["unallocated_cases"].to_numpy(dtype=float)
+    holders = frame[fte].to_numpy(dtype=float)
+    nobody = holders <= 0
+    out = np.divide(children, holders, out=np.full_like(children, np.nan), where=~nobody)
+    out[nobody & (children > 0)] = np.inf
+    return out
+
+
 def evaluate_target(
     frame: pd.DataFrame,
     metric: str,
@@ -36,11 +59,13 @@ def evaluate_target(
     sustain_months: int = 0,
     max_value: float | None = None,
     min_value: float | None = None,
+    unallocated: Unallocated = "count",
 ) -> dict[str, Any]:
-    """Whether ``metric`` was within its bound at ``date`` (the last month end on or before
-    it) and at each of the ``sustain_months`` month ends before; the value then; and the
-    first month (counted from the start) from which it stayed within bound to the end."""
-    values = frame[metric].to_numpy(dtype=float)
+    """Whether ``metric`` (as :func:`target_values` reads it) was within its bound at
+    ``date`` (the last month end on or before it) and at each of the ``sustain_months``
+    month ends before; the value and the children waiting for a worker then; and the first
+    month (counted from the start) from which it stayed within bound to the end."""
+    values = target_values(frame, metric, unallocated)
     with np.errstate(invalid="ignore"):
         ok = values <= max_value if max_value is not None else values >= min_value
     ok &= ~np.isnan(values)  # undefined (nobody in post) never meets a target
@@ -57,6 +82,7 @@ def evaluate_target(
     return {
         "met": bool(len(window) == sustain_months + 1 and window.all()),
         "value": _clean(values[i]),
+        "unallocated": _clean(frame["unallocated_cases"].iloc[i]),
         "evaluated_at": str(dates[i]),
         "kept_from_month": kept_from,
         "kept_from_date": None if kept_from is None else str(dates[kept_from]),
@@ -65,14 +91,19 @@ def evaluate_target(
 
 def target_result(frame: pd.DataFrame, target: CaseloadTarget) -> dict[str, Any]:
     """The council config's headline caseload target, evaluated on one run."""
-    r = evaluate_target(frame, target.metric, target.date, target.sustain_months, target.max)
+    r = evaluate_target(
+        frame, target.metric, target.date, target.sustain_months, target.max, None,
+        target.unallocated,
+    )  # fmt: skip
     return {
         "metric": target.metric,
         "max": target.max,
         "target_date": str(target.date),
         "sustain_months": target.sustain_months,
+        "unallocated": target.unallocated,
         "evaluated_at": r["evaluated_at"],
         "value_at_target_date": r["value"],
+        "unallocated_at_target_date": r["unallocated"],
         "met": r["met"],
         "met_and_kept_from": r["kept_from_date"],
     }

@@ -14,6 +14,8 @@ import simpy
 from sim.config.council import (
     NON_CASE_HOLDING,
     POSTS,
+    STAGES,
+    TEAM_OF_STAGE,
     TEAMS,
     CouncilConfig,
     Destinations,
@@ -92,6 +94,11 @@ class Workforce:
         self.agency_staying_by_team: dict[str, dict[Worker, None]] = {p: {} for p in POSTS}
         self._shares = post_shares(cfg)
         self._posts = tuple(p for p in POSTS if self._shares[p] > 0)  # where workers can go
+        self._case_posts = tuple(p for p in self._posts if p != NON_CASE_HOLDING)
+        self._stages_of = {t: tuple(s for s in STAGES if TEAM_OF_STAGE[s] == t) for t in TEAMS}
+        self.open_by_stage: dict[str, int] = dict.fromkeys(STAGES, 0)
+        """Open children by stage: the case system's own counts (``CouncilModel`` shares
+        them), read when a new worker chooses a team."""
         self._supervision_factor = 1.0  # this month's hazard multiplier from supervision
         self._supervision_anchor = 1.0  # 1 + strength x the gap at the start
         self._caseload_anchor = dict.fromkeys(KINDS, 1.0)  # see anchor_loops
@@ -149,10 +156,31 @@ class Workforce:
         return self.permanent_staying() + self.perm_pipeline_fte
 
     def team_for_new_worker(self) -> str:
-        """The team furthest below its share of the establishment (FTE)."""
+        """Where a new worker goes: to the posts without cases while they are further below
+        their share of the establishment (FTE) than the case-holding posts together are
+        below theirs; otherwise to the case-holding team with the most open children per
+        staying FTE (a team with children and nobody staying first; ties to the team
+        furthest below its share). Work finds workers wherever staff and work are out of
+        line (a council starting with nobody, a team emptied by leavers); where they are in
+        line, as the establishment's shares make them at the start, the teams' loads stay
+        level."""
         est = self.establishment()
-        held = self.team_staying_fte
-        return max(self._posts, key=lambda t: (est * self._shares[t] - held[t], self._shares[t]))
+        staying = self.team_staying_fte
+        gap = {t: est * self._shares[t] - staying[t] for t in self._posts}
+        if NON_CASE_HOLDING in gap and (
+            not self._case_posts or gap[NON_CASE_HOLDING] > sum(gap[t] for t in self._case_posts)
+        ):
+            return NON_CASE_HOLDING
+        return max(self._case_posts, key=lambda t: (self._open_per_fte(t), gap[t]))
+
+    def _open_per_fte(self, team: str) -> float:
+        """Open children of ``team``'s stages per FTE staying in it (infinite with children
+        and nobody staying)."""
+        children = sum(self.open_by_stage[s] for s in self._stages_of[team])
+        fte = self.team_staying_fte[team]
+        if fte > 0:
+            return children / fte
+        return math.inf if children > 0 else 0.0
 
     def _tally(self, w: Worker, sign: int) -> None:
         """Keep the running FTE tallies of staying workers (so that recruitment decisions
@@ -310,6 +338,7 @@ class Workforce:
         self._change_kind(w, "permanent")
         w.start_day = self.env.now
         self.counters.joiners += 1
+        self.counters.agency_conversions += 1
 
     # -- leaving --------------------------------------------------------------------------
     def resign(self, w: Worker, notice_days: float | None = None) -> None:

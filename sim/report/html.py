@@ -5,21 +5,17 @@ without re-running it."""
 
 from __future__ import annotations
 
-import base64
-import html
-import io
 import logging
 import math
 from pathlib import Path
 from typing import Any
 
-import matplotlib
 import pandas as pd
-from matplotlib.figure import Figure
 
 from sim.experiment.atomic import write_atomic, write_bytes, write_text
 from sim.experiment.results_folder import SavedResults, load_results
 from sim.report.assumptions import config_notes, experiment_assumptions
+from sim.report.backtest import report_section as backtest_section
 from sim.report.charts import all_charts
 from sim.report.charts.style import (
     finding,
@@ -36,6 +32,10 @@ from sim.report.charts.style import (
     target_names,
     target_rows,
 )
+from sim.report.page import esc as _e
+from sim.report.page import img as _img
+from sim.report.page import page as _page
+from sim.report.page import render
 
 log = logging.getLogger(__name__)
 
@@ -80,15 +80,6 @@ CAPTIONS: dict[str, tuple[str, str]] = {
 }
 
 
-def render(fig: Figure, fmt: str) -> bytes:
-    """The figure as PNG (150 dpi) or SVG bytes, without timestamps (same input, same file)."""
-    buf = io.BytesIO()
-    with matplotlib.rc_context({"svg.hashsalt": "csc-sim", "svg.fonttype": "path"}):
-        meta = {"Date": None} if fmt == "svg" else {"Software": None}
-        fig.savefig(buf, format=fmt, dpi=150, metadata=meta)
-    return buf.getvalue()
-
-
 def write_report(folder: str | Path, slides: bool = True) -> Path:
     """Chart a results folder and write ``charts/``, ``report.html`` and (unless
     ``slides`` is False) ``slides.pptx`` into it. Returns the path of ``report.html``."""
@@ -117,15 +108,6 @@ def write_report(folder: str | Path, slides: bool = True) -> Path:
     return root / "report.html"
 
 
-def _e(x: object) -> str:
-    return html.escape(str(x), quote=True)
-
-
-def _img(png: bytes, alt: str, gid: str) -> str:
-    b64 = base64.b64encode(png).decode("ascii")
-    return f'<img id="{_e(gid)}" src="data:image/png;base64,{b64}" alt="{_e(alt)}">'
-
-
 def _num(x: Any, fmt: str = "{:.0f}") -> str:
     return "\u2013" if x is None or (isinstance(x, float) and math.isnan(x)) else fmt.format(x)
 
@@ -138,6 +120,7 @@ def scenario_table_html(scenarios: pd.DataFrame, target: str) -> str:
         "<tr><th>Scenario</th><th>What it is</th><th>Chance of meeting the target</th>"
         "<th>95% interval</th><th>Difference from baseline (95% interval)</th>"
         f"<th>{_e(info.metric)} at {info.date:%d %b %Y}: median (5\u201395%)</th>"
+        "<th>Children waiting for a worker then (median)</th>"
         "<th>Months until met for good (median)</th><th>Never met for good</th>"
         "<th>Cost a year</th><th>Extra cost a year</th><th>GBP per percentage point</th></tr>"
     )
@@ -163,6 +146,7 @@ def scenario_table_html(scenarios: pd.DataFrame, target: str) -> str:
             f'<td class="n" data-p="{r["p_met"]:.6f}">{fmt_pct(r["p_met"])}</td>'
             f'<td class="n">{fmt_interval(r["p_low"], r["p_high"])}</td>'
             f'<td class="n">{diff}</td><td class="n">{value}</td>'
+            f'<td class="n">{_num(r.get("unallocated_median"))}</td>'
             f'<td class="n">{_num(r["months_to_target_median"])}</td>'
             f'<td class="n">{fmt_pct(r["share_never_kept"])}</td>'
             f'<td class="n">{fmt_gbp(r["cost_per_year_gbp"])}</td>'
@@ -238,6 +222,7 @@ def report_html(results: SavedResults, pngs: dict[str, bytes]) -> str:
             f"<figcaption>{_e(text)}</figcaption></figure>"
         )
     parts.append("</section>")
+    parts.append(backtest_section(results.folder))
     parts.append(_assumptions_html(results))
     parts.append(
         '<section id="provenance"><h2>Provenance</h2>'
@@ -290,29 +275,3 @@ def _target_line(t: dict[str, Any]) -> str:
     held = f", and the {t['sustain_months']} month ends before" if t.get("sustain_months") else ""
     desc = " ".join(str(t.get("description") or "").split())
     return f"{t['name']}: {desc} ({t['metric']} {bound} at {t['date']}{held})"
-
-
-CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;
-color:#222;margin:0 auto;max-width:1200px;padding:1.5rem;line-height:1.45}
-h1{margin:.2rem 0}h2{border-bottom:2px solid #ddd;padding-bottom:.2rem;margin-top:2.2rem}
-.lead{font-size:1.1rem}.meta{color:#555;font-size:.92rem}
-img{max-width:100%;height:auto;display:block;margin:.5rem 0;border:1px solid #eee}
-table{border-collapse:collapse;width:100%;font-size:.88rem;margin:.6rem 0 1.2rem}
-th,td{border-bottom:1px solid #e3e3e3;padding:.35rem .45rem;text-align:left;vertical-align:top}
-th{background:#f4f4f4}td.n{text-align:right;white-space:nowrap}
-tr.baseline td{background:#f7f7f7}tr.baseline td:first-child{font-weight:600}
-td.desc{min-width:16rem}
-figure{margin:1.5rem 0}figcaption{color:#444;font-size:.92rem;max-width:60rem}
-table.provenance th{width:16rem}code{font-size:.85rem;word-break:break-all}
-details summary{cursor:pointer}footer{color:#666;font-size:.85rem;margin-top:3rem}
-"""
-
-
-def _page(title: str, body: str) -> str:
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_e(title)} \u2014 csc-sim report</title><style>{CSS}</style></head>\n"
-        f"<body>\n{body}\n</body></html>\n"
-    )

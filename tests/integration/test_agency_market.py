@@ -70,3 +70,21 @@ def test_time_to_fill_has_the_stated_mean_and_spread():
     assert days.mean() == pytest.approx(14, rel=0.03) and days.std() == pytest.approx(7, rel=0.1)
     fixed = CouncilModel(_council({"cover_delay_days": 14}), 1).recruitment
     assert {fixed._time_to_fill() for _ in range(10)} == {14.0}
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_agency_stock_moves_by_its_flows_conversions_included(seed):
+    """Issue 14, item 5: each month the agency FTE changes by exactly the assignments
+    started less those ended less the agency workers who took a permanent post (before
+    ``agency_conversions`` existed, conversions left the stock unexplained)."""
+    cfg = council(
+        horizon_months=36,
+        initial_workforce={"permanent_fte": 20, "agency_fte": 10},
+        establishment={"fte": 40},
+        recruitment={"agency": {"conversion_per_year": 0.3, "max_share": 0.5}},
+    )
+    f = CouncilModel(cfg, seed).run()
+    change = f["agency_fte"].diff().iloc[1:]
+    flows = (f["agency_joiners"] - f["agency_leavers"] - f["agency_conversions"]).iloc[1:]
+    assert (change == flows).all(), f"months off: {(change - flows)[change != flows].head()}"
+    assert f["agency_conversions"].sum() > 0, "no conversion happened: the test saw nothing"

@@ -15,7 +15,7 @@ import pytest
 
 from sim.checks.published import SECTIONS, Comparison, Figure, compare, dfe
 
-ENGLAND, MANCHESTER = (s.title for s in SECTIONS)
+ENGLAND, ENGLAND_2017, MANCHESTER = (s.title for s in SECTIONS)
 KNOWN_GAPS: dict[tuple[str, str], str] = {}
 
 

@@ -155,10 +155,10 @@ def test_a_hundred_scenarios(tmp_path):
 
 
 def test_validate_quick_prints_theory_and_published_tables(capsys):
-    """Every theory check passes; the England and Manchester configs' published figures
-    follow, each with its verdict and source, and the exit code says whether any is outside
-    its tolerance
-    (some are until issue 12 is done: tests/integration/test_published.py lists them)."""
+    """Every theory check passes; the England (2023 and 2017) and Manchester configs'
+    published figures follow, each with its verdict and source, and the exit code says
+    whether any is outside its tolerance (tests/integration/test_published.py lists those
+    known to be)."""
     code = main(["validate", "--quick"])
     out = capsys.readouterr().out
     theory, *sections = out.split("Against published statistics")
@@ -166,10 +166,12 @@ def test_validate_quick_prints_theory_and_published_tables(capsys):
     published = "".join(sections)
     assert [s.splitlines()[0] for s in sections] == [
         ": configs/england_2023.yaml against DfE 2023",
+        ": configs/england_2017.yaml (the backtest's start) against DfE 2017",
         ": configs/manchester_2016.yaml against its report (M16)",
     ]
     assert "DfE Characteristics of children in need 2023" in sections[0]
-    assert "Manchester demand and capacity report, June 2016, table 3" in sections[1]
+    assert "DfE Characteristics of children in need 2017" in sections[1]
+    assert "Manchester demand and capacity report, June 2016, table 3" in sections[2]
     outside = sum(" FAIL " in line for line in published.splitlines())
     assert f", {outside} outside," in published
     assert code == (0 if outside == 0 else 1)

@@ -34,7 +34,7 @@ def mutate(path: str, value: Any) -> dict[str, Any]:
 CASES = [
     # (mutation path, value, substrings the message must contain)
     ("demand.referals_per_year", 100, ["demand.referals_per_year", "100", "unknown field"]),
-    ("horizon_months", "sixty", ["horizon_months", "'sixty'", "integer"]),
+    ("horizon_months", "sixty", ["horizon_months", "'sixty'", "whole number"]),
     (
         "demand.referrals_per_year",
         -5,

@@ -7,10 +7,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.config.loader import ConfigError
-from tests.support.mutations import PATHS, SHIPPED, VALUES, mutate
+from tests.support.mutations import EXAMPLES, PATHS, SHIPPED, VALUES, mutate
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=max(40, EXAMPLES // 4), deadline=None)
 @given(target=st.sampled_from(PATHS), value=VALUES)
 def test_every_refusal_names_file_field_and_value(target, value):
     name, path = target

@@ -93,14 +93,18 @@ def cost_vs_probability(
     for k, t in enumerate(keys):
         t.set_position((right + 0.03, top - k * step))
     x = rows["cost_per_year_gbp"].to_numpy(dtype=float) / 1e6
+    x[~np.isfinite(x)] = np.nan  # a cost out of range is in the key ("not finite"), not drawn
+    finite = x[np.isfinite(x)] if np.isfinite(x).any() else np.zeros(1)
     y = rows["p_met"].to_numpy(dtype=float)
-    span = float(x.max() - x.min())
-    pad = 0.12 * span if span > 0 else max(0.05 * float(np.abs(x).max()), 0.005)
-    ax.set_xlim(x.min() - pad, x.max() + pad)
+    span = float(finite.max() - finite.min())
+    pad = 0.12 * span if span > 0 else max(0.05 * float(np.abs(finite).max()), 0.005)
+    ax.set_xlim(finite.min() - pad, finite.max() + pad)
     ax.set_ylim(-0.05, 1.05)
     shown, dodged = _dodge(ax, x, y, 21 * fig.dpi / 72)
     for i, r in rows.iterrows():
         assert isinstance(i, int)  # a RangeIndex: the row's position
+        if np.isnan(x[i]):
+            continue
         st = styles[str(r["scenario"])]
         ax.errorbar(
             [shown[i]],

@@ -10,6 +10,7 @@ import math
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
@@ -56,6 +57,18 @@ def _date_axis(ax: object) -> None:
     locator = mdates.AutoDateLocator(minticks=3, maxticks=6)
     ax.xaxis.set_major_locator(locator)  # type: ignore[attr-defined]
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))  # type: ignore[attr-defined]
+
+
+def time_axes(ax: Axes, share: bool) -> None:
+    """A monthly series' axes: light grid, no top or right spine, 11 pt ticks, concise
+    dates, and percentages when the metric is a ``share``."""
+    ax.grid(color="#eeeeee")
+    ax.tick_params(labelsize=11)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    if share:
+        _percent_axis(ax)
+    _date_axis(ax)
 
 
 def target_month(timeseries: pd.DataFrame, date: dt.date) -> tuple[int, int]:
@@ -136,14 +149,9 @@ def fan_chart(
         if show_target:
             title += f"\n{fmt_pct(r['p_met'])} of futures meet the target"
         ax.set_title(title, size=12, loc="left")
-        ax.grid(color="#eeeeee")
-        ax.tick_params(labelsize=11)
-        for side in ("top", "right"):
-            ax.spines[side].set_visible(False)
+        time_axes(ax, is_share(metric))
         if is_share(metric):
-            _percent_axis(ax)
             ax.set_ylim(bottom=0)
-        _date_axis(ax)
     handles = [
         Line2D([], [], color="#555555", lw=2.4, label="median"),
         Patch(color="#555555", alpha=0.45, label="middle 50% of futures"),

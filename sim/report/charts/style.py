@@ -9,6 +9,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sim import metrics
@@ -96,6 +97,8 @@ def fmt_interval(lo: float, hi: float) -> str:
 
 def fmt_gbp(value: float) -> str:
     """Pounds: ``GBP 16.3m``, or thousands below a million (``GBP 625k``)."""
+    if not math.isfinite(value):
+        return "GBP not finite"
     if abs(value) >= 1e6:
         return f"GBP {value / 1e6:.1f}m"
     return f"GBP {value / 1e3:.0f}k"
@@ -103,6 +106,8 @@ def fmt_gbp(value: float) -> str:
 
 def fmt_gbp_delta(value: float) -> str:
     """A signed difference in pounds: ``+3.3m``, ``-12k``."""
+    if not math.isfinite(value):
+        return "not finite"
     sign = "+" if value >= 0 else "\u2212"
     v = abs(value)
     return f"{sign}{v / 1e6:.1f}m" if v >= 1e6 else f"{sign}{v / 1e3:.0f}k"
@@ -220,6 +225,13 @@ def finding_detail(rows: pd.DataFrame, info: TargetInfo) -> str:
     n = int(rows["replications"].min())
     text = info.description or info.short
     text = f"Target: {text}. Bars: share of {n} simulated futures meeting it, with 95% intervals"
+    waiting = rows["unallocated_median"] if "unallocated_median" in rows else pd.Series([])
+    if waiting.max() > 0:  # a caseload means little if children wait for a worker
+        worst = rows.iloc[int(np.nanargmax(waiting.to_numpy(dtype=float)))]
+        text += (
+            " (children waiting for a worker at the date, median: up to "
+            f"{worst['unallocated_median']:,.0f}, {scenario_label(str(worst['scenario']))})"
+        )
     others = rows[~rows["baseline"]]
     if others.empty or rows["p_met"].max() == 0:
         return text + "."
