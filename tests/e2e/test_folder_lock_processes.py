@@ -8,8 +8,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -19,37 +17,9 @@ import pytest
 from sim.experiment.lock import LOCK
 from sim.experiment.runner import run_experiment
 from tests.support.experiments import BASELINE, CAMPAIGN, write_experiment
+from tests.support.processes import start_experiment, wait_for_parts
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
-
-
-def start(exp: Path, out: Path, *flags: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sim.cli",
-            "experiment",
-            str(exp),
-            "--out",
-            str(out),
-            "--quiet",
-            *flags,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def wait_for_parts(out: Path, n: int, proc: subprocess.Popen, limit: float = 60) -> None:
-    t0 = time.time()
-    while time.time() - t0 < limit:
-        if len(list(out.glob("parts/*.rows.parquet"))) >= n:
-            return
-        assert proc.poll() is None, f"finished before the test could act: {proc.stderr.read()}"
-        time.sleep(0.05)
-    raise AssertionError("no parts written")
 
 
 def running(pid: int) -> bool:
@@ -80,9 +50,11 @@ def test_a_second_run_on_the_folder_is_refused_and_the_first_keeps_its_results(t
     with seed 2, --jobs 2 and --force on the same folder."""
     exp = write_experiment(tmp_path, [BASELINE, CAMPAIGN], replications=30)
     out = tmp_path / "X"
-    first = start(exp, out, "--chunk-size", "2", "--seed", "1", "--jobs", "1")
+    first = start_experiment(exp, out, "--chunk-size", "2", "--seed", "1", "--jobs", "1")
     wait_for_parts(out, 2, first)
-    second = start(exp, out, "--chunk-size", "2", "--seed", "2", "--jobs", "2", "--force")
+    second = start_experiment(
+        exp, out, "--chunk-size", "2", "--seed", "2", "--jobs", "2", "--force"
+    )
     _, err = second.communicate(timeout=60)
     assert second.returncode == 2, err
     holder = json.loads((out / LOCK).read_text())
@@ -102,7 +74,7 @@ def test_a_second_run_on_the_folder_is_refused_and_the_first_keeps_its_results(t
 def test_sigterm_removes_the_lock(tmp_path):
     exp = write_experiment(tmp_path, [BASELINE, CAMPAIGN], replications=40)
     out = tmp_path / "out"
-    proc = start(exp, out, "--chunk-size", "2")
+    proc = start_experiment(exp, out, "--chunk-size", "2")
     wait_for_parts(out, 2, proc)
     assert (out / LOCK).exists()
     proc.send_signal(signal.SIGTERM)
@@ -114,7 +86,7 @@ def test_sigterm_removes_the_lock(tmp_path):
 def test_a_killed_worker_gives_the_resume_hint_without_a_traceback(tmp_path):
     exp = write_experiment(tmp_path, [BASELINE, CAMPAIGN], replications=40)
     out = tmp_path / "out"
-    proc = start(exp, out, "--chunk-size", "2", "--jobs", "2")
+    proc = start_experiment(exp, out, "--chunk-size", "2", "--jobs", "2")
     wait_for_parts(out, 2, proc)
     pids = workers(proc.pid)
     assert pids, "no worker processes found"
@@ -124,7 +96,7 @@ def test_a_killed_worker_gives_the_resume_hint_without_a_traceback(tmp_path):
     assert "a worker process stopped part way" in err and "SIGKILL" in err, err
     assert f"Resume with: csc-sim experiment {exp} --resume --out {out}" in err
     assert "Traceback" not in err and not (out / LOCK).exists()
-    resumed = start(exp, out, "--resume")
+    resumed = start_experiment(exp, out, "--resume")
     _, err = resumed.communicate(timeout=120)
     assert resumed.returncode == 0, err
 
@@ -132,7 +104,7 @@ def test_a_killed_worker_gives_the_resume_hint_without_a_traceback(tmp_path):
 def test_workers_exit_soon_after_their_parent_is_killed(tmp_path):
     exp = write_experiment(tmp_path, [BASELINE, CAMPAIGN], replications=40)
     out = tmp_path / "out"
-    proc = start(exp, out, "--chunk-size", "2", "--jobs", "2")
+    proc = start_experiment(exp, out, "--chunk-size", "2", "--jobs", "2")
     wait_for_parts(out, 2, proc)
     pids = workers(proc.pid)
     assert pids, "no worker processes found"
@@ -143,7 +115,7 @@ def test_workers_exit_soon_after_their_parent_is_killed(tmp_path):
         time.sleep(0.1)
     assert not any(running(p) for p in pids), "workers outlived their parent by 10 s"
     assert (out / LOCK).exists()  # a kill -9 leaves the lock: stale now
-    resumed = start(exp, out, "--resume")
+    resumed = start_experiment(exp, out, "--resume")
     _, err = resumed.communicate(timeout=120)
     assert resumed.returncode == 0, err
     assert "no longer running" in err and not (out / LOCK).exists()

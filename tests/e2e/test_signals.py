@@ -5,51 +5,18 @@ with the files of an uninterrupted run."""
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from sim.cli import main
 from tests.support.experiments import BASELINE, CAMPAIGN, FILES, write_experiment
+from tests.support.processes import start_experiment, wait_for_parts
 
 
 def _slow_experiment(tmp_path: Path) -> Path:
     """Enough work (about 10 s) that a signal lands part way through."""
     return write_experiment(tmp_path, [BASELINE, CAMPAIGN], replications=40)
-
-
-def _start(exp: Path, out: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sim.cli",
-            "experiment",
-            str(exp),
-            "--out",
-            str(out),
-            "--quiet",
-            "--chunk-size",
-            "2",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def _wait_for_parts(out: Path, n: int, proc: subprocess.Popen, limit: float = 60) -> None:
-    t0 = time.time()
-    while time.time() - t0 < limit:
-        parts = list((out / "parts").glob("*.rows.parquet")) if (out / "parts").exists() else []
-        if len(parts) >= n:
-            return
-        assert proc.poll() is None, f"finished before it could be interrupted: {proc.stderr.read()}"
-        time.sleep(0.05)
-    raise AssertionError("no parts written")
 
 
 @pytest.fixture(scope="module")
@@ -67,8 +34,8 @@ def uninterrupted(tmp_path_factory) -> tuple[Path, Path]:
 def test_signal_part_way_then_resume_gives_identical_files(tmp_path, sig, uninterrupted):
     exp, whole = uninterrupted
     cut = tmp_path / "cut"
-    proc = _start(exp, cut)
-    _wait_for_parts(cut, 3, proc)
+    proc = start_experiment(exp, cut, "--chunk-size", "2")
+    wait_for_parts(cut, 3, proc)
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
     kept = len(list((cut / "parts").glob("*.rows.parquet")))
