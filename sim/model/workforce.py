@@ -156,21 +156,23 @@ class Workforce:
         return self.permanent_staying() + self.perm_pipeline_fte
 
     def team_for_new_worker(self) -> str:
-        """Where a new worker goes: to the posts without cases while they are further below
-        their share of the establishment (FTE) than the case-holding posts together are
-        below theirs; otherwise to the case-holding team with the most open children per
-        staying FTE (a team with children and nobody staying first; ties to the team
-        furthest below its share). Work finds workers wherever staff and work are out of
-        line (a council starting with nobody, a team emptied by leavers); where they are in
-        line, as the establishment's shares make them at the start, the teams' loads stay
-        level."""
+        """Where a new worker goes: to the posts without cases while their share vacant is
+        above the case-holding posts' (so the two keep their shares of the establishment);
+        otherwise to the case-holding team with the most open children per staying FTE (a
+        team with children and nobody staying first; ties to the team furthest below its
+        share). Work finds workers wherever staff and work are out of line (a council
+        starting with nobody, a team emptied by leavers); where they are in line, as the
+        establishment's shares make them at the start, the teams' loads stay level."""
         est = self.establishment()
         staying = self.team_staying_fte
         gap = {t: est * self._shares[t] - staying[t] for t in self._posts}
-        if NON_CASE_HOLDING in gap and (
-            not self._case_posts or gap[NON_CASE_HOLDING] > sum(gap[t] for t in self._case_posts)
-        ):
-            return NON_CASE_HOLDING
+        if NON_CASE_HOLDING in gap:
+            case_share = sum(self._shares[t] for t in self._case_posts)
+            case_gap = sum(gap[t] for t in self._case_posts)
+            if not self._case_posts or (
+                gap[NON_CASE_HOLDING] * case_share > case_gap * self._shares[NON_CASE_HOLDING]
+            ):
+                return NON_CASE_HOLDING
         return max(self._case_posts, key=lambda t: (self._open_per_fte(t), gap[t]))
 
     def _open_per_fte(self, team: str) -> float:
