@@ -392,12 +392,14 @@ def _backtest_parser(sub: Any) -> None:
     bt.add_argument("--out", required=True, help="folder for the run and the backtest")
     bt.add_argument(
         "--replications",
-        type=int,
+        type=_count(),
         default=None,
         help="default: the experiment's, or 20 for a config",
     )
     bt.add_argument("--seed", type=int, default=None, help="root seed (default: file's, or 0)")
-    bt.add_argument("--jobs", type=int, default=1, help="parallel processes (-1: all cores)")
+    bt.add_argument(
+        "--jobs", type=_count(jobs=True), default=1, help="parallel processes (-1: all cores)"
+    )
     bt.add_argument(
         "--scale",
         type=float,
@@ -406,7 +408,7 @@ def _backtest_parser(sub: Any) -> None:
     )
     bt.add_argument(
         "--horizon-months",
-        type=int,
+        type=_count(),
         default=None,
         help="run this many months instead of the config's horizon",
     )
