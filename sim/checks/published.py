@@ -30,7 +30,7 @@ import pandas as pd
 from sim.config.council import CouncilConfig
 from sim.config.councils import scale_config
 from sim.config.loader import load_config
-from sim.metrics import METRICS
+from sim.metrics import COUNTS
 from sim.model.monitor import BAND_WIDTH, BANDS
 from sim.model.simulation import CouncilModel
 
@@ -41,8 +41,6 @@ ENGLAND = CONFIGS / "england_2023.yaml"
 ENGLAND_2017 = CONFIGS / "england_2017.yaml"
 MANCHESTER = CONFIGS / "manchester_2016.yaml"
 SCALE = 0.05  # England at a twentieth: about 20,000 children and 1,300 workers
-EXTENSIVE = [m.column for m in METRICS if m.unit in ("children", "referrals", "FTE", "workers")]
-"""Columns that are counts, scaled back up to all of England."""
 YEARS = 2  # flows are counted over the first two years, as a yearly average
 MONTHS = 12 * YEARS
 
@@ -273,7 +271,7 @@ def england_runs(replications: int, scale: float = SCALE, config: Path = ENGLAND
     runs = []
     for seed in range(replications):
         frame = _run(cfg, seed)
-        frame[EXTENSIVE] = frame[EXTENSIVE].astype(float) / scale
+        frame[list(COUNTS)] = frame[list(COUNTS)].astype(float) / scale
         runs.append(Run(frame, cfg.recruitment.agency.other_cover_share))
     return runs
 

@@ -8,7 +8,7 @@ resumable, written atomically); the backtest adds ``backtest.csv`` (one row per 
 ``coverage.csv``, ``backtest_summary.json`` and ``backtest_fan.csv`` (the fan of every
 observed metric at every reporting date, for the charts). With ``scale`` the run is the
 config at that share of its size (``sim.config.councils.scale_config``, as the published
-checks run England) and every count (columns a region adds up, ``sim.metrics.Sum``) is
+checks run England) and every count (``sim.metrics.COUNTS``: the columns a region adds up) is
 divided by ``scale`` before the comparison; ``timeseries.parquet`` keeps the run's own size.
 """
 
@@ -36,7 +36,7 @@ from sim.experiment.backtest_score import PIT_BINS, QUANTILES, coverage, score_d
 from sim.experiment.observed import read_observed
 from sim.experiment.results_folder import TIMESERIES
 from sim.experiment.runner import run_experiment
-from sim.metrics import BY_COLUMN, METRICS, Sum
+from sim.metrics import BY_COLUMN, COUNTS
 from sim.model.timeline import Calendar
 
 log = logging.getLogger(__name__)
@@ -45,8 +45,6 @@ POINTS_CSV = "backtest.csv"
 COVERAGE_CSV = "coverage.csv"
 SUMMARY_JSON = "backtest_summary.json"
 FAN_CSV = "backtest_fan.csv"
-COUNTS = tuple(m.column for m in METRICS if isinstance(m.region, Sum))
-"""Columns that grow with a council's size (children, referrals, FTE, workers, GBP)."""
 DEFAULT_REPLICATIONS = 20
 DATE_RULE = (
     "Each point is compared with the model at the reporting date (last day of a simulated "

@@ -15,7 +15,6 @@ import json
 import logging
 import os
 import socket
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -163,14 +162,14 @@ def release(folder: Path) -> None:
 
 
 @contextmanager
-def locked(folder: str | Path, command: str | None = None) -> Iterator[Path]:
-    """Hold the lock on ``folder`` for the ``with`` block (see :func:`acquire`); a folder
-    this call created is removed again if it is left empty."""
+def locked(folder: str | Path, command: str) -> Iterator[Path]:
+    """Hold the lock on ``folder`` for the ``with`` block, recording ``command`` (see
+    :func:`acquire`); a folder this call created is removed again if it is left empty."""
     folder = Path(folder)
     created = not folder.exists()
     took = False
     try:
-        took = acquire(folder, command or " ".join(["csc-sim", *sys.argv[1:]]))
+        took = acquire(folder, command)
         yield folder
     finally:
         if took:

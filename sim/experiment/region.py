@@ -35,7 +35,7 @@ from sim.experiment.replication import replication_row
 from sim.experiment.results_folder import ResultsFolder, make_manifest, now_utc
 from sim.experiment.scenario_table import scenario_table
 from sim.experiment.uncertain import sample_uncertain
-from sim.metrics import COLUMNS, METRICS, Largest, Ratio, Sum, Weighted
+from sim.metrics import COLUMNS, COUNTS, METRICS, Largest, Ratio, Weighted
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,6 @@ KEYS = ("scenario", "replication", "date")
 RATIOS = {m.column: m.region for m in METRICS if isinstance(m.region, Ratio)}
 WEIGHTED = {m.column: m.region.weights for m in METRICS if isinstance(m.region, Weighted)}
 MAXIMA = tuple(m.column for m in METRICS if isinstance(m.region, Largest))
-SUMMED = tuple(m.column for m in METRICS if isinstance(m.region, Sum))
 
 _POLICY: TypeAdapter[Policy] = TypeAdapter(Policy)
 
@@ -185,8 +184,8 @@ def region_series(paths: list[Path]) -> pd.DataFrame:
     for path in paths:
         f = pd.read_parquet(path)
         if acc is None:
-            acc = f[[*KEYS, *SUMMED, *MAXIMA]].copy()
-            acc[list(SUMMED)] = acc[list(SUMMED)].astype(float)
+            acc = f[[*KEYS, *COUNTS, *MAXIMA]].copy()
+            acc[list(COUNTS)] = acc[list(COUNTS)].astype(float)
             for c in WEIGHTED:
                 weighted[c] = np.zeros(len(f))
                 weights[c] = np.zeros(len(f))
@@ -195,7 +194,7 @@ def region_series(paths: list[Path]) -> pd.DataFrame:
                 f"{path}: its scenarios, replications or months differ from the first council's"
             )
         else:
-            acc[list(SUMMED)] += f[list(SUMMED)].to_numpy(dtype=float)
+            acc[list(COUNTS)] += f[list(COUNTS)].to_numpy(dtype=float)
             for c in MAXIMA:
                 acc[c] = np.fmax(acc[c].to_numpy(), f[c].to_numpy())
         for c, parts in WEIGHTED.items():

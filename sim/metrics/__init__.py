@@ -342,6 +342,10 @@ BY_COLUMN: dict[str, Metric] = {m.column: m for m in METRICS}
 COLUMNS: tuple[str, ...] = ("date", *BY_COLUMN)
 """The monthly series' columns, in order."""
 
+COUNTS: tuple[str, ...] = tuple(m.column for m in METRICS if isinstance(m.region, Sum))
+"""Columns that grow with a council's size (children, referrals, FTE, workers, GBP): those
+a region adds up, and those a run at a share of a council's size scales back up."""
+
 SUMMARY_KPIS: tuple[str, ...] = (
     "avg_caseload",
     "avg_caseload_qualified",

@@ -209,5 +209,5 @@ class Recruitment:
         for w in list(self.wf.agency_staying):
             if self._agency_u() >= p:
                 continue
-            if self.wf.establishment() - self.wf.permanent_committed() >= 1.0:
+            if self._unoffered_vacancies() >= 1:
                 self.wf.convert_to_permanent(w)

@@ -12,7 +12,7 @@ import pandas as pd
 
 from sim.config.council import CaseloadTarget, CouncilConfig, Unallocated
 from sim.config.loader import config_hash
-from sim.metrics import SUMMARY_FLOWS, SUMMARY_KPIS
+from sim.metrics import BY_COLUMN, SUMMARY_FLOWS, SUMMARY_KPIS, Ratio
 from sim.version import __version__
 
 if TYPE_CHECKING:
@@ -29,12 +29,9 @@ def _clean(x: Any) -> Any:
     return x
 
 
-WITH_WAITING = {
-    "avg_caseload": ("cases_held", "case_holder_fte"),
-    "avg_caseload_qualified": ("qualified_cases_held", "qualified_case_holder_fte"),
-}
-"""Caseload metrics whose targets count children waiting for a worker: numerator (cases
-held) and denominator (case-holding FTE) of each."""
+WITH_WAITING = ("avg_caseload", "avg_caseload_qualified")
+"""Caseload metrics whose targets count children waiting for a worker (their cases held and
+case-holding FTE are the metric's ``Ratio`` in the registry)."""
 
 
 def target_values(frame: pd.DataFrame, metric: str, unallocated: Unallocated) -> np.ndarray:
@@ -43,9 +40,10 @@ def target_values(frame: pd.DataFrame, metric: str, unallocated: Unallocated) ->
     and nobody holds cases); otherwise the column itself."""
     if unallocated == "ignore" or metric not in WITH_WAITING:
         return frame[metric].to_numpy(dtype=float)
-    held, fte = WITH_WAITING[metric]
-    children = frame[held].to_numpy(dtype=float) + frame["unallocated_cases"].to_numpy(dtype=float)
-    holders = frame[fte].to_numpy(dtype=float)
+    ratio = BY_COLUMN[metric].region
+    assert isinstance(ratio, Ratio), f"{metric}: a caseload is cases held over case-holders"
+    children = (frame[ratio.numerator] + frame["unallocated_cases"]).to_numpy(dtype=float)
+    holders = frame[list(ratio.denominator)].sum(axis=1).to_numpy(dtype=float)
     nobody = holders <= 0
     out = np.divide(children, holders, out=np.full_like(children, np.nan), where=~nobody)
     out[nobody & (children > 0)] = np.inf

@@ -95,6 +95,7 @@ class Workforce:
         self._shares = post_shares(cfg)
         self._posts = tuple(p for p in POSTS if self._shares[p] > 0)  # where workers can go
         self._case_posts = tuple(p for p in self._posts if p != NON_CASE_HOLDING)
+        self._case_share = sum(self._shares[t] for t in self._case_posts)
         self._stages_of = {t: tuple(s for s in STAGES if TEAM_OF_STAGE[s] == t) for t in TEAMS}
         self.open_by_stage: dict[str, int] = dict.fromkeys(STAGES, 0)
         """Open children by stage: the case system's own counts (``CouncilModel`` shares
@@ -167,10 +168,9 @@ class Workforce:
         staying = self.team_staying_fte
         gap = {t: est * self._shares[t] - staying[t] for t in self._posts}
         if NON_CASE_HOLDING in gap:
-            case_share = sum(self._shares[t] for t in self._case_posts)
             case_gap = sum(gap[t] for t in self._case_posts)
             if not self._case_posts or (
-                gap[NON_CASE_HOLDING] * case_share > case_gap * self._shares[NON_CASE_HOLDING]
+                gap[NON_CASE_HOLDING] * self._case_share > case_gap * self._shares[NON_CASE_HOLDING]
             ):
                 return NON_CASE_HOLDING
         return max(self._case_posts, key=lambda t: (self._open_per_fte(t), gap[t]))

@@ -55,7 +55,7 @@ def test_lock_holds_who_and_when_and_goes_on_exit(tmp_path):
         assert record["host"] == socket.gethostname()
         assert record["command"] == "csc-sim run x.yaml --out out"
         assert record["started"][:4].isdigit()
-        with locked(out):  # the same process may take it again
+        with locked(out, "csc-sim report out"):  # the same process may take it again
             pass
         assert (out / LOCK).exists()
     assert not out.exists(), "a folder the lock created and nothing filled is removed"
@@ -63,7 +63,7 @@ def test_lock_holds_who_and_when_and_goes_on_exit(tmp_path):
 
 def test_lock_goes_when_the_holder_is_interrupted(tmp_path):
     (tmp_path / "keep").write_text("x")
-    with pytest.raises(KeyboardInterrupt), locked(tmp_path):
+    with pytest.raises(KeyboardInterrupt), locked(tmp_path, "csc-sim run x.yaml"):
         raise KeyboardInterrupt
     assert not (tmp_path / LOCK).exists()
 
