@@ -197,6 +197,15 @@ class Demand(Strict):
     reduction: PhasedReduction | None = None
     seasonality: list[float] | None = Field(default=None, min_length=12, max_length=12)
     rereferral: Rereferral = Rereferral(probability=0.0)
+    nfa_at_referral: float = Field(default=0.0, ge=0, le=1, allow_inf_nan=False)
+    """Share of referrals closed with no further action at the front door, before any
+    assessment (DfE's "referrals with no further action"); they take no worker's time."""
+    uasc_per_year: Annotated[
+        float, Field(default=0.0, ge=0, allow_inf_nan=False), at_most(100_000, WHY_CHILDREN)
+    ]
+    """Unaccompanied asylum-seeking children a year, looked after on arrival without an
+    assessment first, on the ``uasc`` route of ``pathway.lac.routes`` at the ages of
+    ``children.uasc_age``."""
 
     @model_validator(mode="after")
     def _check(self) -> Demand:
@@ -230,13 +239,125 @@ class PlanStage(Strict):
     _next_sum = field_validator("next")(lambda v: _probability_table(v, "transition"))
 
 
+AgeBand = Literal["under_1", "1_to_4", "5_to_9", "10_to_15", "16_to_17"]
+AGE_BANDS_YEARS: dict[str, tuple[float, float]] = {
+    "under_1": (0.0, 1.0),
+    "1_to_4": (1.0, 5.0),
+    "5_to_9": (5.0, 10.0),
+    "10_to_15": (10.0, 16.0),
+    "16_to_17": (16.0, 18.0),
+}
+"""DfE's age bands (CIN census and SSDA903 tables): [from, to) years of age."""
+CARE_LEAVING_AGE_YEARS = 18.0
+"""Everyone leaves care by their 18th birthday (Children Act 1989)."""
+LacExit = Literal["return_home", "adoption", "special_guardianship", "other"]
+PERMANENCE_EXITS: frozenset[str] = frozenset({"return_home", "adoption", "special_guardianship"})
+"""The exits that end looked-after status by a permanence decision; long-term fostering
+does not (the child stays looked after until 18)."""
+LEGAL_STATUSES = frozenset(
+    {"C1", "C2", "D1", "E1", "J1", "J2", "J3", "L1", "L2", "L3", "V2", "V3", "V4"}
+)
+"""SSDA903 legal status codes (DfE, CLA SSDA903 guide)."""
+
+
+class ChildProfile(Strict):
+    """The children's ages: each child gets a date of birth when first referred."""
+
+    age_at_referral: dict[AgeBand, float]
+    """Share of referred children in each of DfE's age bands (uniform within a band)."""
+    uasc_age: dict[AgeBand, float] = {"10_to_15": 0.15, "16_to_17": 0.85}
+    """Ages of unaccompanied asylum-seeking children on arrival (``demand.uasc_per_year``).
+    assumption: most are 16 or 17 (DfE CLA 2023: 27% of all starters 16+ with UASC 21% of
+    starters implies most UASC are 16+)."""
+
+    _referral_sum = field_validator("age_at_referral")(
+        lambda v: _probability_table(v, "age_at_referral")
+    )
+    _uasc_sum = field_validator("uasc_age")(lambda v: _probability_table(v, "uasc_age"))
+
+
+class CareRoute(Strict):
+    """One way of being looked after: the legal status, which children take it (by age on
+    starting care), how long stays last and how they end before 18."""
+
+    legal_status: str
+    """SSDA903 legal status code at the start of care, e.g. C2 (full care order), V2
+    (section 20 voluntary accommodation), E1 (placement order), J2 (PACE)."""
+    share_by_age: dict[AgeBand, float] = {}
+    """Of the children starting care at each age (referred children, not UASC), the share
+    who take this route; bands left out are 0. Over the routes each band sums to 1."""
+    duration: Duration
+    """Length of stay if the child does not reach 18 first (days)."""
+    exits: dict[LacExit, float]
+    """How stays that end before 18 end (shares summing to 1)."""
+
+    _exits_sum = field_validator("exits")(lambda v: _probability_table(v, "exit"))
+
+    @field_validator("legal_status")
+    @classmethod
+    def _known_status(cls, v: str) -> str:
+        if v not in LEGAL_STATUSES:
+            raise ValueError(
+                f"{v!r} is not an SSDA903 legal status; use one of {sorted(LEGAL_STATUSES)}"
+            )
+        return v
+
+
+UASC_ROUTE = "uasc"
+"""The care route of unaccompanied asylum-seeking children (``demand.uasc_per_year``)."""
+
+
+class LacStage(Strict):
+    """Looked after: one length of stay (``duration``), or ``routes`` by legal status and
+    age (then ``children`` must give ages). ``next`` is where a child goes after returning
+    home or another ending; adoption, special guardianship and leaving at 18 close the case."""
+
+    duration: Duration | None = None
+    routes: dict[str, CareRoute] = {}
+    next: dict[Literal["close", "cin", "cp", "lac"], float]
+
+    _next_sum = field_validator("next")(lambda v: _probability_table(v, "transition"))
+
+    @model_validator(mode="after")
+    def _one_way(self) -> LacStage:
+        if (self.duration is None) == (not self.routes):
+            raise ValueError(
+                "give either duration (one length of stay) or routes (stays by legal status "
+                "and age), not both and not neither"
+            )
+        if self.routes:
+            taken = [r for n, r in self.routes.items() if n != UASC_ROUTE]
+            if not taken:
+                raise ValueError("routes: give at least one route besides uasc")
+            for band in AGE_BANDS_YEARS:
+                total = sum(r.share_by_age.get(band, 0.0) for r in taken)  # type: ignore[call-overload]
+                if abs(total - 1.0) > 1e-6:
+                    raise ValueError(
+                        f"routes: the share_by_age of age {band} must sum to 1 over the routes "
+                        f"(uasc apart); they sum to {total:.6g}"
+                    )
+            uasc = self.routes.get(UASC_ROUTE)
+            if uasc is not None and any(uasc.share_by_age.values()):
+                raise ValueError(
+                    "routes.uasc.share_by_age: the uasc route is taken by arrivals "
+                    "(demand.uasc_per_year), not by referred children; leave it out"
+                )
+        return self
+
+    def stay_durations(self) -> list[Duration]:
+        """Every length-of-stay distribution this stage draws from."""
+        return [self.duration] if self.duration is not None else [
+            r.duration for r in self.routes.values()
+        ]
+
+
 class Pathway(Strict):
     """The CiN/CP/LAC case pathway."""
 
     assessment: AssessmentStage
     cin: PlanStage
     cp: PlanStage
-    lac: PlanStage
+    lac: LacStage
     drift_strength: float = Field(default=0.0, ge=0, allow_inf_nan=False)
     """A stage's duration is multiplied by 1 + drift_strength x (load/target - 1) when the
     allocated worker is over target at the start of the stage, divided by that factor's
@@ -245,8 +366,12 @@ class Pathway(Strict):
 
     @model_validator(mode="after")
     def _stages_take_time(self) -> Pathway:
-        for name in STAGES:
-            mean = getattr(self, name).duration.mean()
+        durations = [(n, getattr(self, n).duration) for n in ("assessment", "cin", "cp")]
+        if self.lac.duration is not None:
+            durations.append(("lac", self.lac.duration))
+        durations += [(f"lac.routes.{k}", r.duration) for k, r in self.lac.routes.items()]
+        for name, duration in durations:
+            mean = duration.mean()
             if mean < MIN_STAGE_MEAN_DAYS:
                 raise ValueError(
                     f"{name}.duration: mean {mean:g} days must be at least {MIN_STAGE_MEAN_DAYS:g}"
@@ -614,6 +739,8 @@ class CouncilConfig(Strict):
     start_date: Annotated[Date, AfterValidator(_sane_start)]
     horizon_months: Annotated[int, Field(ge=1), at_most(MAX_HORIZON_MONTHS, WHY_HORIZON)]
     demand: Demand
+    children: ChildProfile | None = None
+    """Ages (dates of birth); without them nobody ages out of care."""
     pathway: Pathway
     initial_cases: InitialCases
     teams: Teams
@@ -645,6 +772,20 @@ class CouncilConfig(Strict):
             )
         return demand
 
+    @model_validator(mode="after")
+    def _routes_need_ages(self) -> CouncilConfig:
+        lac = self.pathway.lac
+        if lac.routes and self.children is None:
+            raise ValueError(
+                "pathway.lac.routes: routes depend on age; give children.age_at_referral"
+            )
+        if self.demand.uasc_per_year > 0 and UASC_ROUTE not in lac.routes:
+            raise ValueError(
+                f"demand.uasc_per_year: {self.demand.uasc_per_year:g} needs a route named "
+                f"{UASC_ROUTE!r} in pathway.lac.routes (their legal status and stays)"
+            )
+        return self
+
     @field_validator("target")
     @classmethod
     def _target_after_start(cls, target: CaseloadTarget, info: ValidationInfo) -> CaseloadTarget:
@@ -660,7 +801,11 @@ class CouncilConfig(Strict):
 
 
 __all__ = [
+    "AGE_BANDS_YEARS",
+    "CARE_LEAVING_AGE_YEARS",
     "NON_CASE_HOLDING",
+    "PERMANENCE_EXITS",
+    "UASC_ROUTE",
     "POSTS",
     "STAGES",
     "TEAMS",

@@ -134,20 +134,29 @@ class Banded(_Dist):
 Duration = Annotated[Fixed | Exponential | Lognormal | Gamma | Banded, Field(discriminator="dist")]
 
 
-def equilibrium_remaining(dist: _Dist, rng: np.random.Generator, n: int) -> np.ndarray:
-    """Remaining durations (days) of ``n`` stages already under way in a stationary system.
+def equilibrium_split(
+    dist: _Dist, rng: np.random.Generator, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Remaining and elapsed durations (days) of ``n`` stages already under way in a
+    stationary system.
 
     In steady state a stage found in progress has a length-biased total duration and an
     elapsed part uniform on it; starting from this avoids a start-up transient.
     """
     if n == 0:
-        return np.zeros(0)
+        return np.zeros(0), np.zeros(0)
     candidates = dist.draw(rng, min(max(20 * n, 2000), 2_000_000))
     total = candidates.sum()
     if total <= 0:
-        return np.zeros(n)
+        return np.zeros(n), np.zeros(n)
     picked = rng.choice(candidates, size=n, p=candidates / total)
-    return picked * rng.random(n)
+    remaining = picked * rng.random(n)
+    return remaining, picked - remaining
+
+
+def equilibrium_remaining(dist: _Dist, rng: np.random.Generator, n: int) -> np.ndarray:
+    """Remaining durations (days) of ``n`` stages already under way (``equilibrium_split``)."""
+    return equilibrium_split(dist, rng, n)[0]
 
 
 def pending_within(

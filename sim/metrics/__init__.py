@@ -79,7 +79,38 @@ METRICS: tuple[Metric, ...] = (
         "flow",
     ),
     Metric("rereferrals", "re-referrals of closed cases in the month", "referrals", "flow"),
+    Metric(
+        "rereferrals_12m",
+        "referrals in the month within 12 months of the child's previous referral (DfE's "
+        "re-referral definition; children whose previous referral was before the start date "
+        "are not known, so the first year undercounts)",
+        "referrals",
+        "flow",
+    ),
+    Metric(
+        "referrals_nfa",
+        "referrals in the month closed with no further action before an assessment",
+        "referrals",
+        "flow",
+    ),
     Metric("closures", "cases closed in the month", "children", "flow"),
+    Metric("lac_started", "children starting to be looked after in the month", "children", "flow"),
+    Metric(
+        "lac_started_16_plus",
+        "of lac_started, those aged 16 or over",
+        "children",
+        "flow",
+    ),
+    Metric("lac_ceased", "children ceasing to be looked after in the month", "children", "flow"),
+    Metric("lac_ceased_home", "of lac_ceased, those returning home", "children", "flow"),
+    Metric("lac_ceased_adopted", "of lac_ceased, those adopted", "children", "flow"),
+    Metric(
+        "lac_ceased_sgo",
+        "of lac_ceased, those leaving on a special guardianship order",
+        "children",
+        "flow",
+    ),
+    Metric("lac_ceased_18_plus", "of lac_ceased, those leaving at 18", "children", "flow"),
     Metric("open_cases", "children open at month end", "children", "stock", label="Open children"),
     Metric("open_assessment", "children open at month end in assessment", "children", "stock"),
     Metric("open_cin", "children open at month end on a Child in Need plan", "children", "stock"),

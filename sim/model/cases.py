@@ -10,17 +10,25 @@ from typing import cast
 import numpy as np
 import simpy
 
-from sim.config.council import STAGES, TEAM_OF_STAGE, CouncilConfig
-from sim.config.distributions import Duration, equilibrium_remaining, pending_within
+from sim.config.council import STAGES, TEAM_OF_STAGE, UASC_ROUTE, CouncilConfig
+from sim.config.distributions import Duration, equilibrium_split, pending_within
 from sim.model.agenda import Agenda
 from sim.model.allocation import TeamPool
+from sim.model.care import AGED_OUT, LEAVING_AGE_DAYS, Care, draw_ages_days
 from sim.model.counters import Counters, TimeWeighted
-from sim.model.entities import Child
+from sim.model.entities import UNKNOWN_BIRTH, Child
 from sim.model.levers import Levers
-from sim.model.rng import Streams, sampler
+from sim.model.record import Recorder
+from sim.model.rng import Streams, block_sampler, sampler
+from sim.model.steady_state import stage_entry_rates
 from sim.model.timeline import DAYS_PER_YEAR, Calendar
 
 CLOSE = "close"
+CLOSING_EXITS = frozenset({"adoption", "special_guardianship", AGED_OUT})
+"""Looked-after exits after which the case closes; after returning home (or another
+ending) the child goes where ``pathway.lac.next`` says."""
+LAST_DAY_IN_CARE = LEAVING_AGE_DAYS - 1.0
+"""A child this old (days) or older does not start being looked after."""
 
 
 def _chooser(
@@ -77,14 +85,14 @@ class CaseSystem:
             "assessment": p.assessment.duration,
             "cin": p.cin.duration,
             "cp": p.cp.duration,
-            "lac": p.lac.duration,
         }
         self._assess_duration = sampler(p.assessment.duration, streams["assessment"])
         dur_rng = streams["durations"]
         self._duration: dict[str, Callable[[], float]] = {
-            s: sampler(self._dists[s], dur_rng) for s in ("cin", "cp", "lac")
+            s: sampler(self._dists[s], dur_rng) for s in ("cin", "cp")
         }
         self._duration["assessment"] = self._assess_duration
+        self.care = Care(cfg, streams)
         u = streams.uniform_block("transitions")  # shared by every stage's chooser
         self._next: dict[str, Callable[[], str]] = {
             "assessment": _chooser(
@@ -102,26 +110,114 @@ class CaseSystem:
         self._held_share = cfg.allocation.held_share
         self._held_u = streams.uniform("holding")
         self._initial_rng = streams["initial"]
+        self._next_id = 0
+        self._nfa_p = cfg.demand.nfa_at_referral
+        self._nfa_u = streams.uniform("nfa_at_referral")
+        ages = cfg.children
+        self._age_of_referred: Callable[[], float] | None = None
+        self._age_of_uasc: Callable[[], float] | None = None
+        if ages is not None:
+            age_rng = streams["ages"]
+            self._age_of_referred = block_sampler(
+                lambda n: draw_ages_days(ages.age_at_referral, age_rng, n)
+            )
+            self._age_of_uasc = block_sampler(lambda n: draw_ages_days(ages.uasc_age, age_rng, n))
+        self._uasc_gap = sampler(
+            _exponential_days(cfg.demand.uasc_per_year), streams["uasc"]
+        ) if cfg.demand.uasc_per_year > 0 else None
+        self.recorder: Recorder | None = None
+        """Set to record everything the statutory returns need (``sim.model.record``)."""
 
     # -- arrivals -------------------------------------------------------------------------
     def on_referral(self, _event: simpy.Event | None = None) -> None:
-        """A new referral (the callback of its timeout): the child starts with an
-        assessment."""
+        """A new referral (the callback of its timeout) of a child not referred before."""
+        self._refer(self._new_child("assessment", self._age_of_referred))
+
+    def _refer(self, child: Child) -> None:
+        """A referral of ``child``: closed at the front door with no further action, or
+        the child starts with an assessment."""
+        now = self.env.now
+        counters = self.counters
+        counters.referrals += 1
+        if now - child.previous_referral_day <= DAYS_PER_YEAR:
+            counters.rereferrals_12m += 1  # DfE: within 12 months of the previous referral
+        nfa = self._nfa_p > 0 and self._nfa_u() < self._nfa_p
+        if self.recorder is not None:
+            self.recorder.referral(child, now, nfa)
+        if nfa:
+            counters.referrals_nfa += 1
+            self._maybe_return(child)
+            return
+        self._open(child)
+        self._start(child, "assessment", None)
+
+    def start_arrivals_into_care(self) -> None:
+        """Start the arrivals of unaccompanied asylum-seeking children (a Poisson process
+        at ``demand.uasc_per_year``), looked after at once without an assessment."""
+        if self._uasc_gap is not None:
+            self.agenda.book(self._uasc_gap(), None, self._uasc_arrives)
+
+    def _uasc_arrives(self, _event: simpy.Event) -> None:
+        assert self._uasc_gap is not None
+        self.agenda.book(self._uasc_gap(), None, self._uasc_arrives)
+        child = self._new_child("lac", self._age_of_uasc)
+        child.uasc = True
         self.counters.referrals += 1
-        self._start(self._new_child("assessment"), "assessment", None)
+        if self.recorder is not None:
+            self.recorder.referral(child, self.env.now, False, uasc=True)
+        self._open(child)
+        self._start(child, "lac", None)
 
     def seed_initial(self) -> None:
         """Open the children already in the system at the start date."""
         init = self.cfg.initial_cases
-        for stage in STAGES:
+        rng = self._initial_rng
+        for stage in ("assessment", "cin", "cp"):
             n = getattr(init, stage)
             if init.time_in_stage == "equilibrium":
-                remaining = equilibrium_remaining(self._dists[stage], self._initial_rng, n)
+                remaining, elapsed = equilibrium_split(self._dists[stage], rng, n)
             else:
-                remaining = self._dists[stage].draw(self._initial_rng, n)
-            for r in remaining.tolist():
-                self._start(self._new_child(stage), stage, r)
+                remaining, elapsed = self._dists[stage].draw(rng, n), np.zeros(n)
+            for r, e in zip(remaining.tolist(), elapsed.tolist(), strict=True):
+                child = self._new_child(stage, self._age_of_referred)
+                self._open(child)
+                self._enter(child, stage)
+                self._begin(child, stage, r, -e)
+        self._seed_looked_after(init.lac, init.time_in_stage == "equilibrium")
         self._seed_pending_rereferrals()
+
+    def _seed_looked_after(self, n: int, equilibrium: bool) -> None:
+        """The children looked after at the start: in equilibrium, as a steady flow of
+        entries over the last 18 years leaves them (ages, routes, time in care)."""
+        cfg, rng = self.cfg, self._initial_rng
+        ages = cfg.children
+        if equilibrium:
+            rr = cfg.demand.rereferral.probability
+            referred = stage_entry_rates(
+                cfg.pathway, cfg.demand.referrals_per_year, rr, cfg.demand.nfa_at_referral
+            )["lac"]
+            uasc = cfg.demand.uasc_per_year
+            stock = self.care.stock(
+                n,
+                None if ages is None else ages.age_at_referral,
+                None if ages is None else ages.uasc_age,
+                uasc / (uasc + referred) if uasc + referred > 0 else 0.0,
+                rng,
+            )
+        else:
+            stock = []
+            for _ in range(n):
+                age = None if ages is None else float(draw_ages_days(ages.age_at_referral, rng, 1)[0])
+                stay = self.care.stay_on(self.care.route_for(age), age)
+                stock.append((np.nan if age is None else age, stay, stay.days))
+        now = self.env.now
+        for age_now, stay, remaining in stock:
+            child = Child(self._new_id(), "lac", now, now - age_now)
+            child.uasc = stay.route == UASC_ROUTE
+            child.care_exit = stay.exit
+            self._open(child)
+            self._enter(child, "lac")
+            self._begin(child, "lac", remaining, now - (stay.days - remaining), stay.legal_status)
 
     def _seed_pending_rereferrals(self) -> None:
         """Closed cases that will come back within the horizon, as a steady state would
@@ -135,15 +231,24 @@ class CaseSystem:
         for delay in pending_within(rr.delay, self._initial_rng, flow, horizon).tolist():
             self.agenda.book(delay, None, self._rerefer)
 
-    def _new_child(self, stage: str) -> Child:
-        self.children_in += 1
+    def _new_id(self) -> int:
+        self._next_id += 1
+        return self._next_id
+
+    def _new_child(self, stage: str, age: Callable[[], float] | None) -> Child:
+        """A child referred now for the first time, of an age drawn by ``age`` (days)."""
         now = self.env.now
-        self.open_tw.add(1, now)
-        child = Child(self.children_in, stage, now)
+        born = UNKNOWN_BIRTH if age is None else now - age()
+        return Child(self._new_id(), stage, now, born)
+
+    def _open(self, child: Child) -> None:
+        """``child``'s case opens now (a referral going on to an assessment, a child
+        arriving into care, or one open at the start)."""
+        self.children_in += 1
+        self.open_tw.add(1, self.env.now)
         if self._held_share < 1.0 and self._held_u() >= self._held_share:
             child.held_elsewhere = True
             self.open_elsewhere += 1
-        return child
 
     def _start(self, child: Child, stage: str, remaining: float | None) -> None:
         self._enter(child, stage)
@@ -154,30 +259,66 @@ class CaseSystem:
     # on: cheaper in time and memory than a generator process per child (England has
     # 400,000 open at once), with the same event semantics. These methods run at every
     # event, so they look up as little as they can.
-    def _begin(self, child: Child, stage: str, remaining: float | None = None) -> None:
+    def _begin(
+        self,
+        child: Child,
+        stage: str,
+        remaining: float | None = None,
+        started: float = 0.0,
+        legal_status: str = "",
+    ) -> None:
         """Start the clock of ``child``'s current stage (``remaining`` days if the stage
-        was already under way at the start date)."""
+        was already under way at the start date, having begun on day ``started``)."""
         if remaining is None:
             if child.worker is None and stage == "assessment" and not child.held_elsewhere:
                 child.awaiting_worker = True  # an assessment needs a worker: clock starts then
                 return
-            duration = self._duration[stage]()
+            started = self.env.now
+            factor = 1.0
             if self._drift > 0 and not child.held_elsewhere:
-                duration *= self._drift_factor(child) / self._drift_anchor
+                factor = self._drift_factor(child) / self._drift_anchor
+            if stage == "lac":
+                duration, legal_status = self._stay(child, factor)
+            else:
+                duration = self._duration[stage]() * factor
+                caps = self.levers.duration_caps_days
+                if caps:
+                    cap = caps.get(stage)
+                    if (
+                        cap is not None
+                        and duration > cap
+                        and self._guidance_u() < self.levers.guidance_compliance
+                    ):
+                        duration = cap
         else:
             # Under way at the start: the remaining time comes from the durations observed
             # at the start's caseloads already (see anchor_drift).
             duration = remaining
-        caps = self.levers.duration_caps_days
-        if caps:
-            cap = caps.get(stage)
-            if (
-                cap is not None
-                and duration > cap
-                and self._guidance_u() < self.levers.guidance_compliance
-            ):
-                duration = cap
+        if self.recorder is not None:
+            self.recorder.stage_start(child, stage, started, legal_status)
         self.agenda.book(duration, child, self._on_stage_end)
+
+    def _stay(self, child: Child, factor: float) -> tuple[float, str]:
+        """A new looked-after stay for ``child``: its length (days) and legal status. The
+        practice-guidance cap on ``lac`` days brings forward stays ending in permanence."""
+        now = self.env.now
+        age = None if child.born_day != child.born_day else now - child.born_day  # NaN: no ages
+        care = self.care
+        route = care.routes[UASC_ROUTE] if child.uasc else care.route_for(age)
+        caps = self.levers.duration_caps_days
+        stay = care.stay_on(
+            route, age, factor, caps.get("lac") if caps else None, self._complies
+        )
+        child.care_exit = stay.exit
+        counters = self.counters
+        counters.lac_started += 1
+        if age is not None and age >= 16 * DAYS_PER_YEAR:
+            counters.lac_started_16_plus += 1
+        return stay.days, stay.legal_status
+
+    def _complies(self) -> bool:
+        """Whether this stay follows the practice guidance (``Levers.guidance_compliance``)."""
+        return self._guidance_u() < self.levers.guidance_compliance
 
     def on_allocated(self, child: Child) -> None:
         """Called by a team pool when ``child`` gets a worker."""
@@ -188,12 +329,34 @@ class CaseSystem:
     def _stage_end(self, event: simpy.Event) -> None:
         child = cast(Child, event.value)
         stage = child.stage
-        nxt = self._next[stage]()
+        if stage == "lac":
+            how = child.care_exit
+            self._count_exit(how)
+            nxt = CLOSE if how in CLOSING_EXITS else self._next[stage]()
+        else:
+            nxt = self._next[stage]()
+            how = nxt
+            if nxt == "lac" and self.env.now - child.born_day >= LAST_DAY_IN_CARE:
+                nxt = how = CLOSE  # an adult: not taken into care
+        if self.recorder is not None:
+            self.recorder.stage_end(child, self.env.now, how)
         if nxt == CLOSE:
             self._close(child)
             return
         self._move(child, stage, nxt)
         self._begin(child, nxt)
+
+    def _count_exit(self, how: str) -> None:
+        counters = self.counters
+        counters.lac_ceased += 1
+        if how == AGED_OUT:
+            counters.lac_ceased_18_plus += 1
+        elif how == "return_home":
+            counters.lac_ceased_home += 1
+        elif how == "adoption":
+            counters.lac_ceased_adopted += 1
+        elif how == "special_guardianship":
+            counters.lac_ceased_sgo += 1
 
     def _enter(self, child: Child, stage: str) -> None:
         child.stage = stage
@@ -223,12 +386,28 @@ class CaseSystem:
         self.open_tw.add(-1, now)
         self.counters.closures += 1
         self.closed_time_in_system_days += now - child.arrived_day
+        self._maybe_return(child)
+
+    def _maybe_return(self, child: Child) -> None:
+        """A closed child is referred again later with ``rereferral.probability``."""
         if self._rereferral_p > 0 and self._rereferral_u() < self._rereferral_p:
-            self.agenda.book(self._rereferral_delay(), None, self._rerefer)
+            self.agenda.book(self._rereferral_delay(), child, self._rerefer)
 
     def _rerefer(self, event: simpy.Event) -> None:
+        """A closed child referred again (``None``: one closed before the start date, whose
+        previous referral is not known, so it never counts as within 12 months)."""
         self.counters.rereferrals += 1
-        self.on_referral(event)
+        child = cast("Child | None", event.value)
+        if child is None:
+            self.on_referral(event)
+            return
+        child.previous_referral_day = child.arrived_day
+        child.arrived_day = self.env.now
+        child.had_worker = False
+        child.held_elsewhere = False
+        child.care_exit = ""
+        child.stage = "assessment"
+        self._refer(child)
 
     def _drift_factor(self, child: Child) -> float:
         """Stage-length multiplier when the child's worker (or team) is over target."""
@@ -263,3 +442,10 @@ class CaseSystem:
     @property
     def open_cases(self) -> int:
         return sum(self.open_by_stage.values())
+
+
+def _exponential_days(per_year: float) -> Duration:
+    """Gaps (days) between arrivals of a Poisson process of ``per_year`` a year."""
+    from sim.config.distributions import Exponential
+
+    return Exponential(dist="exponential", mean_days=DAYS_PER_YEAR / per_year)

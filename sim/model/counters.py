@@ -11,7 +11,21 @@ class Counters:
 
     referrals: int = 0
     rereferrals: int = 0
+    """Referrals of children whose case had closed (any time before)."""
+    rereferrals_12m: int = 0
+    """Referrals within 12 months of the child's previous referral (DfE's definition)."""
+    referrals_nfa: int = 0
+    """Referrals closed with no further action before an assessment."""
     closures: int = 0
+    lac_started: int = 0
+    lac_started_16_plus: int = 0
+    lac_ceased: int = 0
+    lac_ceased_home: int = 0
+    lac_ceased_adopted: int = 0
+    lac_ceased_sgo: int = 0
+    lac_ceased_18_plus: int = 0
+    """Looked-after stays starting and ending in the month, by how they end (return home,
+    adoption, special guardianship order, aged 18; the rest ended otherwise)."""
     joiners: int = 0
     """Permanent workers (qualified or ASYE) starting, including agency conversions."""
     leavers: int = 0

@@ -9,6 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
+NEVER = float("-inf")
+"""A day before any other: a child never referred before."""
+UNKNOWN_BIRTH = float("nan")
+"""The birth day of a child when the config gives no ages."""
+
+
 @dataclass(eq=False, slots=True)
 class Worker:
     """A case-holding social worker. ``kind`` is ``permanent``, ``asye`` or ``agency``."""
@@ -67,19 +73,34 @@ class Child:
     __slots__ = (
         "arrived_day",
         "awaiting_worker",
+        "born_day",
+        "care_exit",
         "had_worker",
         "held_elsewhere",
         "id",
+        "previous_referral_day",
         "stage",
+        "uasc",
         "waiting_in",
         "worker",
     )
 
-    def __init__(self, id: int, stage: str, arrived_day: float) -> None:
+    def __init__(
+        self, id: int, stage: str, arrived_day: float, born_day: float = UNKNOWN_BIRTH
+    ) -> None:
         self.id = id
         self.stage = stage
         self.arrived_day = arrived_day
         """Day of the referral (days from the start date)."""
+        self.born_day = born_day
+        """Day of birth (days from the start date; NaN when the config gives no ages)."""
+        self.previous_referral_day = NEVER
+        """Day of the child's referral before this one (``NEVER`` if none): a referral
+        within 12 months of it is a re-referral as DfE counts them."""
+        self.care_exit = ""
+        """While looked after: how the stay will end (``sim.model.care``)."""
+        self.uasc = False
+        """An unaccompanied asylum-seeking child (looked after on arrival)."""
         self.worker: Worker | None = None
         self.waiting_in: object | None = None
         """The team pool whose waiting list holds this child, if any (compared by identity

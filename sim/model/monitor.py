@@ -73,7 +73,20 @@ class Monitor:
         """Record the month ending at ``now`` (``period_days`` long; 0 for the start row)."""
         wf, k = self.wf, self.counters
         row: dict[str, Any] = {"date": label}
-        row.update(referrals=k.referrals, rereferrals=k.rereferrals, closures=k.closures)
+        row.update(
+            referrals=k.referrals,
+            rereferrals=k.rereferrals,
+            rereferrals_12m=k.rereferrals_12m,
+            referrals_nfa=k.referrals_nfa,
+            closures=k.closures,
+            lac_started=k.lac_started,
+            lac_started_16_plus=k.lac_started_16_plus,
+            lac_ceased=k.lac_ceased,
+            lac_ceased_home=k.lac_ceased_home,
+            lac_ceased_adopted=k.lac_ceased_adopted,
+            lac_ceased_sgo=k.lac_ceased_sgo,
+            lac_ceased_18_plus=k.lac_ceased_18_plus,
+        )
         row.update(self._cases(now, period_days))
         row.update(self._workforce())
         row.update(

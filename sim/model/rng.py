@@ -33,6 +33,11 @@ STREAM_NAMES: tuple[str, ...] = (
     "uncertain",  # experiment-level uncertain config values (sim.experiment.uncertain)
     "destinations",
     "capacity",  # each case-holder's share of a full caseload (sim.model.capacity)
+    "ages",  # children's ages when first referred
+    "care",  # looked-after routes and exits (sim.model.care)
+    "care_durations",  # looked-after lengths of stay
+    "nfa_at_referral",  # referrals closed at the front door
+    "uasc",  # arrivals of unaccompanied asylum-seeking children
 )
 
 BLOCK = 512

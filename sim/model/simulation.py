@@ -20,6 +20,7 @@ from sim.model.demand import ReferralRate, Referrals
 from sim.model.levers import Levers
 from sim.model.monitor import Monitor
 from sim.model.policies import PolicyRuntime, bind
+from sim.model.record import Recorder
 from sim.model.recruitment import Recruitment
 from sim.model.rng import Streams
 from sim.model.timeline import Calendar
@@ -35,6 +36,7 @@ class CouncilModel:
         seed: int | np.random.SeedSequence,
         policies: Sequence[Policy] = (),
         audit: bool = False,
+        record: bool = False,
     ) -> None:
         self.cfg = cfg
         self.audit = audit
@@ -62,6 +64,9 @@ class CouncilModel:
             self.env, self.referral_rate, self.cases, self.streams, self.levers
         )
         self.policies: list[PolicyRuntime] = [bind(p, self) for p in policies]
+        self.recorder = Recorder() if record else None
+        """Everything the statutory returns need (``record=True``; ``sim.returns``)."""
+        self.cases.recorder = self.workforce.recorder = self.recorder
 
     def _clock(self) -> Generator[simpy.Event, None, None]:
         """Month ends: snapshot; then the next month's policy levers, referrals, resignations
@@ -120,6 +125,7 @@ class CouncilModel:
             self.recruitment.seed_pipeline()
         self.counters.reset()
         self.recruitment.start()
+        self.cases.start_arrivals_into_care()
         self.env.run(until=self.env.process(self._clock()))
 
     def run(self) -> pd.DataFrame:

@@ -45,9 +45,15 @@ def never_closing(p: Pathway) -> list[str]:
 
 
 def stage_entry_rates(
-    p: Pathway, referrals_per_year: float, rereferral_probability: float = 0.0
+    p: Pathway,
+    referrals_per_year: float,
+    rereferral_probability: float = 0.0,
+    nfa_at_referral: float = 0.0,
+    into_care_per_year: float = 0.0,
 ) -> dict[str, float]:
-    """Entries per year to each stage, counting re-referrals of closed cases;
+    """Entries per year to each stage, counting re-referrals of closed cases (of every
+    referral, closed at the front door or not), less the share ``nfa_at_referral`` closed
+    before an assessment, plus ``into_care_per_year`` looked after on arrival (UASC);
     :class:`NoSteadyState` if some stages never close."""
     trapped = never_closing(p)
     if trapped:
@@ -55,23 +61,33 @@ def stage_entry_rates(
             f"no steady state: a child in {', '.join(trapped)} never reaches a close, so "
             "open cases grow for as long as the run lasts"
         )
-    assessments = referrals_per_year / (1.0 - rereferral_probability)
+    assessments = referrals_per_year / (1.0 - rereferral_probability) * (1.0 - nfa_at_referral)
     external = np.zeros(len(STAGES))
     external[0] = assessments
+    external[STAGES.index("lac")] = into_care_per_year
     r = routing_matrix(p)
     x = np.linalg.solve(np.eye(len(STAGES)) - r.T, external)
     return dict(zip(STAGES, x.tolist(), strict=True))
 
 
 def expected_open_cases(
-    p: Pathway, referrals_per_year: float, rereferral_probability: float = 0.0
+    p: Pathway,
+    referrals_per_year: float,
+    rereferral_probability: float = 0.0,
+    lac_mean_days: float | None = None,
 ) -> dict[str, float]:
-    """Mean open cases per stage in steady state (Little's law per stage)."""
+    """Mean open cases per stage in steady state (Little's law per stage). The mean
+    looked-after stay is ``pathway.lac.duration``'s unless given (with routes and ages it
+    depends on the ages: ``sim.model.care.mean_stay_days``)."""
     rates = stage_entry_rates(p, referrals_per_year, rereferral_probability)
-    durations = {
-        "assessment": p.assessment.duration,
-        "cin": p.cin.duration,
-        "cp": p.cp.duration,
-        "lac": p.lac.duration,
+    if lac_mean_days is None:
+        if p.lac.duration is None:
+            raise ValueError("pathway.lac has routes: give lac_mean_days")
+        lac_mean_days = p.lac.duration.mean()
+    means = {
+        "assessment": p.assessment.duration.mean(),
+        "cin": p.cin.duration.mean(),
+        "cp": p.cp.duration.mean(),
+        "lac": lac_mean_days,
     }
-    return {s: rates[s] * durations[s].mean() / DAYS_PER_YEAR for s in STAGES}
+    return {s: rates[s] * means[s] / DAYS_PER_YEAR for s in STAGES}

@@ -25,6 +25,7 @@ from sim.model.allocation import TeamPool
 from sim.model.capacity import Capacity
 from sim.model.counters import Counters, TimeWeighted
 from sim.model.entities import Worker
+from sim.model.record import Recorder
 from sim.model.levers import Levers
 from sim.model.rng import Streams, sampler
 from sim.model.timeline import DAYS_PER_MONTH, DAYS_PER_YEAR, Calendar
@@ -108,6 +109,8 @@ class Workforce:
         self.hazard = {k: Hazard(getattr(lv, k)) for k in KINDS}
         self.levers = levers
         self.starter_hooks: list[Callable[[Worker], None]] = []
+        self.recorder: Recorder | None = None
+        """Set to record every worker's spell for the returns (``sim.model.record``)."""
         """Called with each permanent or ASYE starter once in post (agency hands over)."""
         self._grade_u = streams.uniform("grades")
         self.capacity = Capacity(cfg.allocation, streams.uniform("capacity"))
@@ -251,6 +254,8 @@ class Workforce:
                 self._build_up(w, self._month_in_post(w))
             self._set_caps(w)
         self.workers[w] = None
+        if self.recorder is not None:
+            self.recorder.worker_start(w, start)
         self._tally(w, +1)
         self.fte[kind].add(fte, self.env.now)
         if not initial:
@@ -322,6 +327,8 @@ class Workforce:
         self._change_kind(w, "permanent")
         self._set_caps(w)
         self.counters.asye_qualified += 1
+        if self.recorder is not None:
+            self.recorder.worker_qualified(w, self.env.now)
         self.pools[w.team].touch(w)
         self.pools[w.team].drain()
 
@@ -337,8 +344,12 @@ class Workforce:
 
     def convert_to_permanent(self, w: Worker) -> None:
         """An agency worker takes a permanent post, keeping their children."""
+        if self.recorder is not None:
+            self.recorder.worker_end(w, self.env.now, "converted")
         self._change_kind(w, "permanent")
         w.start_day = self.env.now
+        if self.recorder is not None:
+            self.recorder.worker_start(w, self.env.now)
         self.counters.joiners += 1
         self.counters.agency_conversions += 1
 
@@ -360,6 +371,7 @@ class Workforce:
         w.in_post = False
         self.workers.pop(w, None)
         self.fte[w.kind].add(-w.fte, self.env.now)
+        reason = "assignment_ended" if w.kind == "agency" else "left"
         if w.kind == "agency":
             self.counters.agency_leavers += 1
         else:
@@ -369,23 +381,28 @@ class Workforce:
                 self.counters.leavers_under_5y += 1
             destinations = self.cfg.leaving.destinations
             if destinations is not None:
-                self._record_destination(destinations)
+                reason = self._record_destination(destinations)
+        if self.recorder is not None:
+            self.recorder.worker_end(w, self.env.now, reason)
         for hook in self.levers.leave_hooks:
             hook(w, self.env.now)
         self._hand_over(self.pools[w.team].remove_worker(w), w.team)
 
-    def _record_destination(self, dest: Destinations) -> None:
-        """Where a permanent or ASYE leaver goes; a leaver to agency work stays available
-        to this council's agency orders for ``agency_available_days``."""
+    def _record_destination(self, dest: Destinations) -> str:
+        """Where a permanent or ASYE leaver goes (returned: ``other_council``, ``agency`` or
+        ``out``); a leaver to agency work stays available to this council's agency orders
+        for ``agency_available_days``."""
         u = self._destination_u()
         if u < dest.other_council:
             self.counters.leavers_to_council += 1
-        elif u < dest.other_council + dest.agency:
+            return "other_council"
+        if u < dest.other_council + dest.agency:
             self.counters.leavers_to_agency += 1
             if dest.agency_available_days > 0:
                 self.agency_returning.append(self.env.now + dest.agency_available_days)
-        else:
-            self.counters.leavers_out += 1
+            return "agency"
+        self.counters.leavers_out += 1
+        return "out"
 
     def take_returner(self) -> bool:
         """True if one of the council's own leavers to agency work, still available, takes
