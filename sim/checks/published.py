@@ -80,6 +80,11 @@ class Run:
         """``column`` a year: its sum over the first ``YEARS`` years, divided by ``YEARS``."""
         return float(self.frame[column].iloc[1 : MONTHS + 1].sum()) / YEARS
 
+    def second_year(self, column: str) -> float:
+        """``column`` summed over the second year (months 13-24): for flows the first year
+        cannot measure, such as re-referrals of children referred before the start."""
+        return float(self.frame[column].iloc[13:25].sum())
+
     def at_year_end(self, column: str) -> float:
         """``column`` at each year end, averaged (e.g. 12-month turnover)."""
         return float(self.frame[column].iloc[12 : MONTHS + 1 : 12].mean())
@@ -129,6 +134,7 @@ def national_figures(year: int) -> tuple[Figure, ...]:
     cin_at = f"DfE Characteristics of children in need {year} (31 Mar {year})"
     cin_year = f"DfE Characteristics of children in need {year} (year to 31 Mar {year})"
     cla_at = f"DfE Children looked after in England {year} (31 Mar {year})"
+    cla_year = f"DfE Children looked after in England {year} (year to 31 Mar {year})"
 
     def sww(quantity: str) -> float:
         return dfe("workforce", quantity, year)
@@ -164,6 +170,18 @@ def national_figures(year: int) -> tuple[Figure, ...]:
         # year simulated is the one after the year published).
         Figure("referrals a year", cin("referrals"), cin_year,
                lambda r: r.year("referrals"), "referrals", within=0.10),
+        # DfE's definition: a referral within 12 months of the child's previous referral.
+        # Counted over the second year: in the first, children referred before the start
+        # date have no known previous referral. Within 2 points.
+        Figure("re-referrals within 12 months", cin("rereferral_rate_12m") / 100, cin_year,
+               lambda r: r.second_year("rereferrals_12m") / r.second_year("referrals"),
+               "share", points=0.02),
+        Figure("children starting to be looked after a year",
+               dfe("children_looked_after", "cla_started", year), cla_year,
+               lambda r: r.year("lac_started"), "children", within=0.10),
+        Figure("children ceasing to be looked after a year",
+               dfe("children_looked_after", "cla_ceased", year), cla_year,
+               lambda r: r.year("lac_ceased"), "children", within=0.10),
         Figure("starters a year", sww("starters_fte"), sww_year,
                lambda r: r.year("joiners"), "FTE", within=0.10),
         Figure("leavers a year", sww("leavers_fte"), sww_year,
@@ -186,6 +204,14 @@ def england_figures() -> tuple[Figure, ...]:
     spread of 2021."""
     return (
         *national_figures(2023),
+        Figure("referrals closed with no further action before an assessment", 0.071,
+               "DfE Characteristics of children in need 2023 (year to 31 Mar 2023)",
+               lambda r: r.year("referrals_nfa") / r.year("referrals"), "share",
+               points=0.01),
+        Figure("children starting care aged 16 or over", 0.27,
+               "DfE Children looked after in England 2023 (year to 31 Mar 2023)",
+               lambda r: r.year("lac_started_16_plus") / r.year("lac_started"), "share",
+               points=0.03),
         Figure("vacancies covered by agency", 0.744,
                "DfE Children's social work workforce 2023 (30 Sep 2023; domain brief)",
                _agency_cover, "share", points=0.05),

@@ -21,6 +21,7 @@ from sim.config.council import CouncilConfig, Strict
 # rate, a share, a duration, a target or a price per worker, and stays as it is).
 EXTENSIVE_FIELDS: tuple[tuple[str, ...], ...] = (
     ("demand", "referrals_per_year"),
+    ("demand", "uasc_per_year"),
     ("initial_cases", "assessment"),
     ("initial_cases", "cin"),
     ("initial_cases", "cp"),

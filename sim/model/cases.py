@@ -16,7 +16,7 @@ from sim.model.agenda import Agenda
 from sim.model.allocation import TeamPool
 from sim.model.care import AGED_OUT, LEAVING_AGE_DAYS, Care, draw_ages_days
 from sim.model.counters import Counters, TimeWeighted
-from sim.model.entities import UNKNOWN_BIRTH, Child
+from sim.model.entities import NEVER, UNKNOWN_BIRTH, Child
 from sim.model.levers import Levers
 from sim.model.record import Recorder
 from sim.model.rng import Streams, block_sampler, sampler
@@ -180,6 +180,7 @@ class CaseSystem:
                 remaining, elapsed = self._dists[stage].draw(rng, n), np.zeros(n)
             for r, e in zip(remaining.tolist(), elapsed.tolist(), strict=True):
                 child = self._new_child(stage, self._age_of_referred)
+                child.seeded = True
                 self._open(child)
                 self._enter(child, stage)
                 self._begin(child, stage, r, -e)
@@ -215,6 +216,7 @@ class CaseSystem:
             child = Child(self._new_id(), "lac", now, now - age_now)
             child.uasc = stay.route == UASC_ROUTE
             child.care_exit = stay.exit
+            child.seeded = True
             self._open(child)
             self._enter(child, "lac")
             self._begin(child, "lac", remaining, now - (stay.days - remaining), stay.legal_status)
@@ -401,7 +403,12 @@ class CaseSystem:
         if child is None:
             self.on_referral(event)
             return
-        child.previous_referral_day = child.arrived_day
+        if self.env.now - child.born_day >= LEAVING_AGE_DAYS:
+            return  # an adult now: not referred to children's services
+        # DfE counts a referral within 12 months of the previous one; for a child open at
+        # the start date that day is not known, so the return never counts as one.
+        child.previous_referral_day = NEVER if child.seeded else child.arrived_day
+        child.seeded = False
         child.arrived_day = self.env.now
         child.had_worker = False
         child.held_elsewhere = False

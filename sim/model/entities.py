@@ -79,6 +79,7 @@ class Child:
         "held_elsewhere",
         "id",
         "previous_referral_day",
+        "seeded",
         "stage",
         "uasc",
         "waiting_in",
@@ -101,6 +102,8 @@ class Child:
         """While looked after: how the stay will end (``sim.model.care``)."""
         self.uasc = False
         """An unaccompanied asylum-seeking child (looked after on arrival)."""
+        self.seeded = False
+        """Open at the start date: referred before it, on a day the model does not know."""
         self.worker: Worker | None = None
         self.waiting_in: object | None = None
         """The team pool whose waiting list holds this child, if any (compared by identity
