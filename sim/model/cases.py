@@ -3,6 +3,7 @@ closure, held by a worker of the team that owns the stage."""
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from collections.abc import Callable
 from typing import cast
@@ -20,7 +21,7 @@ from sim.model.entities import NEVER, UNKNOWN_BIRTH, Child
 from sim.model.levers import Levers
 from sim.model.record import Recorder
 from sim.model.rng import Streams, block_sampler, sampler
-from sim.model.steady_state import stage_entry_rates
+from sim.model.steady_state import NoSteadyState, stage_entry_rates
 from sim.model.timeline import DAYS_PER_YEAR, Calendar
 
 CLOSE = "close"
@@ -194,15 +195,18 @@ class CaseSystem:
         ages = cfg.children
         if equilibrium:
             rr = cfg.demand.rereferral.probability
-            referred = stage_entry_rates(
-                cfg.pathway, cfg.demand.referrals_per_year, rr, cfg.demand.nfa_at_referral
-            )["lac"]
             uasc = cfg.demand.uasc_per_year
+            try:
+                referred = stage_entry_rates(
+                    cfg.pathway, cfg.demand.referrals_per_year, rr, cfg.demand.nfa_at_referral
+                )["lac"]
+            except NoSteadyState:  # open cases grow without end: no steady mix to seed
+                referred = math.inf
             stock = self.care.stock(
                 n,
                 None if ages is None else ages.age_at_referral,
                 None if ages is None else ages.uasc_age,
-                uasc / (uasc + referred) if uasc + referred > 0 else 0.0,
+                uasc / (uasc + referred) if 0 < uasc + referred < math.inf else 0.0,
                 rng,
             )
         else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.config.council import STAGES, Pathway
+from sim.config.council import STAGES, CouncilConfig, Pathway
 from sim.model.timeline import DAYS_PER_YEAR
 
 
@@ -91,3 +91,18 @@ def expected_open_cases(
         "lac": lac_mean_days,
     }
     return {s: rates[s] * means[s] / DAYS_PER_YEAR for s in STAGES}
+
+
+def stage_means_days(cfg: CouncilConfig) -> dict[str, float]:
+    """Mean length of each stage (days). A looked-after stay with routes or ages depends
+    on the ages (``sim.model.care.mean_stay_days``, by Monte Carlo with a fixed seed)."""
+    from sim.model.care import mean_stay_days  # care imports the model's streams
+
+    p = cfg.pathway
+    lac = p.lac.duration
+    return {
+        "assessment": p.assessment.duration.mean(),
+        "cin": p.cin.duration.mean(),
+        "cp": p.cp.duration.mean(),
+        "lac": lac.mean() if lac is not None and cfg.children is None else mean_stay_days(cfg),
+    }

@@ -68,11 +68,14 @@ def test_calibrate_council_notebook_runs(monkeypatch, tmp_path):
     config = tmp_path / "my_council.yaml"
     assert config.exists() and "assumption" in config.read_text()
     import sim
-    from sim.model.steady_state import expected_open_cases
+    from sim.model.steady_state import expected_open_cases, stage_means_days
 
     cfg = sim.load_config(config)
     expected = expected_open_cases(
-        cfg.pathway, cfg.demand.referrals_per_year, cfg.demand.rereferral.probability
+        cfg.pathway,
+        cfg.demand.referrals_per_year,
+        cfg.demand.rereferral.probability,
+        lac_mean_days=stage_means_days(cfg)["lac"],
     )
     for stage, n in cfg.initial_cases.model_dump(exclude={"time_in_stage"}).items():
         assert expected[stage] == pytest.approx(n, rel=0.02), stage
