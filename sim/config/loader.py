@@ -16,6 +16,9 @@ from sim.config.council import CouncilConfig
 
 MAX_FILE_BYTES = 2_000_000  # a council config is a few KB; refuse anything absurd
 REPLACED_WHOLE = frozenset({"outcomes", "next"})
+ALTERNATIVES = (("duration", "routes"),)
+"""Keys of one mapping that say the same thing two ways (``pathway.lac``: one length of stay
+or routes): an override giving one drops the other from its base."""
 MAX_EXPANDED_NODES = 100_000
 MAX_DEPTH = 50  # mappings and lists nested in one another; a config nests about 6 deep
 MAX_INT_DIGITS = 30  # an integer longer than this is a mistake, not a count
@@ -169,8 +172,12 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]
     """``override`` on top of ``base``: mappings merge key by key, anything else replaces.
     A distribution (a mapping with a ``dist`` key) and a probability table (``outcomes``,
     ``next``) replace their parent whole: a leftover entry of the parent would change
-    what the override means."""
+    what the override means; so does one of ``ALTERNATIVES`` its other."""
     out = dict(base)
+    for pair in ALTERNATIVES:
+        for given, dropped in (pair, pair[::-1]):
+            if given in override and dropped not in override:
+                out.pop(dropped, None)
     for key, value in override.items():
         whole = "dist" in value if isinstance(value, dict) else True
         if not whole and key not in REPLACED_WHOLE and isinstance(out.get(key), dict):

@@ -162,6 +162,8 @@ class CaseSystem:
         assert self._uasc_gap is not None
         self.agenda.book(self._uasc_gap(), None, self._uasc_arrives)
         child = self._new_child("lac", self._age_of_uasc)
+        if self.env.now - child.born_day >= LAST_DAY_IN_CARE:
+            return  # an adult on arrival: not looked after as a child
         child.uasc = True
         self.counters.referrals += 1
         if self.recorder is not None:
@@ -397,11 +399,14 @@ class CaseSystem:
     def _maybe_return(self, child: Child) -> None:
         """A closed child is referred again later with ``rereferral.probability``."""
         if self._rereferral_p > 0 and self._rereferral_u() < self._rereferral_p:
-            self.agenda.book(self._rereferral_delay(), child, self._rerefer)
+            # an adopted child has a new identity (DfE): a return is referred as a new child
+            again = None if child.care_exit == "adoption" else child
+            self.agenda.book(self._rereferral_delay(), again, self._rerefer)
 
     def _rerefer(self, event: simpy.Event) -> None:
         """A closed child referred again (``None``: one closed before the start date, whose
-        previous referral is not known, so it never counts as within 12 months)."""
+        previous referral is not known, or adopted since, so it never counts as within 12
+        months)."""
         self.counters.rereferrals += 1
         child = cast("Child | None", event.value)
         if child is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import pandas as pd
 
@@ -29,8 +30,9 @@ class Calendar:
         return float((date - self.start).days)
 
     def date(self, day: float) -> dt.date:
-        """The calendar date ``day`` days after the start."""
-        return self.start + dt.timedelta(days=int(day))
+        """The calendar date ``day`` days after the start (the day it falls in: days before
+        the start round down too)."""
+        return self.start + dt.timedelta(days=math.floor(day))
 
     def years(self, day: float) -> float:
         """Days expressed in years of 365.25 days."""
