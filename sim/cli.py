@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import errno
 import logging
 import math
@@ -161,6 +162,49 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"  wrote {out}/timeseries.csv, summary.json, config.resolved.yaml",
     ]
     print("\n".join(lines))
+    return EXIT_OK
+
+
+def cmd_returns(args: argparse.Namespace) -> int:
+    """Run a council config once and write the run as the three statutory returns."""
+    from sim.returns.simulate import simulate
+    from sim.returns.writer import remove_staging, write_returns
+
+    path = Path(args.config)
+    if "scenarios" in read_yaml(path):
+        raise UsageError(f"{path} is an experiment file; give a council config (configs/)")
+    cfg = load_config(path)
+    seed: int | np.random.SeedSequence = args.seed
+    label = f"seed {args.seed}"
+    if args.replication is not None:
+        label += f" replication {args.replication}"
+        seed = replication_seed(args.seed, args.replication)
+    out = _out_folder(args.out)
+    with locked(out, _command()):
+        if out.is_dir():
+            remove_staging(out)
+        if not holds_nothing(out) and not args.force:
+            raise UsageError(
+                f"--out {out}: folder exists and is not empty; use --force to replace the "
+                "returns in it"
+            )
+        run = simulate(cfg, seed)
+        files = write_returns(run, out)
+    print(f"{cfg.name}: {cfg.horizon_months} months from {cfg.start_date}, {label}")
+    for folder, title in (
+        ("ssda903", "SSDA903 (looked after)"),
+        ("cin_census", "CIN census"),
+        ("workforce_census", "workforce census"),
+    ):
+        years = sorted({p.split("/")[1] for p in files if p.startswith(folder + "/")})
+        names = sorted({p.split("/")[2] for p in files if p.startswith(folder + "/")})
+        rows = sum(len(t) for p, t in files.items() if p.startswith(folder + "/"))
+        span = f"{years[0]} to {years[-1]}" if years else "none"
+        print(f"  {title:<24}{span:<20}{', '.join(names)} ({rows:,} rows)")
+    print(
+        f"wrote {out}/: ssda903/, cin_census/, workforce_census/ (a folder a year), "
+        "returns_about.md (what each file holds and which fields are filled in)"
+    )
     return EXIT_OK
 
 
@@ -418,6 +462,117 @@ def _backtest_parser(sub: Any) -> None:
     bt.set_defaults(func=cmd_backtest)
 
 
+def _whole(text: str) -> int:
+    """An argparse type: a whole number of at least 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be a whole number of at least 0")
+    return value
+
+
+def _returns_parser(sub: Any) -> None:
+    ret = sub.add_parser(
+        "returns",
+        help="run a council config once and write it as SSDA903, CIN census and workforce "
+        "census files",
+    )
+    ret.add_argument("config", help="council config YAML (configs/)")
+    ret.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    ret.add_argument(
+        "--replication",
+        type=_whole,
+        default=None,
+        help="replication K: seed sequence K of --seed, as csc-sim run and experiments use",
+    )
+    ret.add_argument("--out", required=True, help="folder for the returns")
+    ret.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the returns in a non-empty --out (other files there are kept)",
+    )
+    ret.set_defaults(func=cmd_returns)
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Read a council's returns and write a council config calibrated to them."""
+    from sim.calibrate.build import calibrate
+    from sim.calibrate.errors import ReturnsError
+    from sim.calibrate.inputs import from_returns_dir
+
+    out = Path(args.out)
+    if out.is_dir():
+        raise UsageError(f"--out {out}: is a folder; give the config file to write")
+    if out.exists() and not args.force:
+        raise UsageError(f"--out {out}: exists; use --force to replace it")
+    template = load_config(args.template)
+    try:
+        tables = from_returns_dir(args.folder)
+        cal = calibrate(tables, args.as_of, template, str(args.template), args.name)
+    except NotImplementedError as exc:
+        raise UsageError(f"{args.folder}: {exc}") from None
+    except ReturnsError as exc:
+        raise UsageError(str(exc)) from None
+    w = cal.window
+    header = [
+        f"Calibrated by csc-sim {__version__} from the returns in {args.folder}, {w}",
+        f"(as of {args.as_of}; nothing after it was read). Every value's comment names its",
+        "return, the window and its 95% interval; 'thin:' marks an estimate on fewer than 30",
+        f"events; 'template' marks a value the returns cannot give, from {args.template}.",
+    ]
+    write_text(out, cal.text(header))
+    estimated = len(cal.estimates)
+    print(
+        f"wrote {out}: {estimated} values estimated from the returns {w}, "
+        f"{cal.template_values} from the template {args.template} (marked in the file)"
+    )
+    for title, items in (
+        ("thin data (check these)", cal.thin),
+        ("the template contradicts the returns", cal.conflicts),
+        ("not taken from the template", cal.dropped),
+    ):
+        if items:
+            print(f"{title}:")
+            for item in items:
+                print(f"  {item}")
+    return EXIT_OK
+
+
+def _date(text: str) -> dt.date:
+    """An argparse type: a date written YYYY-MM-DD."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: not a date; write YYYY-MM-DD") from None
+
+
+def _calibrate_parser(sub: Any) -> None:
+    cal = sub.add_parser(
+        "calibrate",
+        help="read a council's SSDA903, CIN census and workforce census files and write a "
+        "council config calibrated to them",
+    )
+    cal.add_argument("folder", help="folder of returns (as csc-sim returns writes them)")
+    cal.add_argument(
+        "--as-of",
+        required=True,
+        type=_date,
+        help="last day of returns to read (YYYY-MM-DD); the config starts the day after",
+    )
+    cal.add_argument(
+        "--template",
+        required=True,
+        help="council config for what the returns cannot give (pay, caseload targets, "
+        "recruitment timings, team shares...)",
+    )
+    cal.add_argument("--out", required=True, help="the council config YAML to write")
+    cal.add_argument("--name", default=None, help="the config's name (default: from the template)")
+    cal.add_argument("--force", action="store_true", help="replace --out if it exists")
+    cal.set_defaults(func=cmd_calibrate)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="csc-sim", description=__doc__)
     p.add_argument("--version", action="version", version=f"csc-sim {__version__}")
@@ -522,6 +677,8 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--quick", action="store_true", help="fewer replications (CI)")
     val.set_defaults(func=cmd_validate)
     _backtest_parser(sub)
+    _returns_parser(sub)
+    _calibrate_parser(sub)
     return p
 
 
@@ -574,6 +731,8 @@ def _cannot_write(args: argparse.Namespace, exc: OSError) -> str:
         )
     if args.command == "sensitivity" and not holds_nothing(out):
         return f"{what}\nFinished variants are kept in {out}. {fix}, then rerun with --resume"
+    if args.command == "returns" and not holds_nothing(out):
+        return f"{what}\n{out} holds earlier returns. {fix}, then run it again with --force"
     if args.command == "run" and not holds_nothing(out):
         return f"{what}\n{out} holds part of the files. {fix}, then run it again with --force"
     return f"{what}\n{fix}, then run it again: {again}"

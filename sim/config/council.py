@@ -240,7 +240,7 @@ class PlanStage(Strict):
 
 
 AgeBand = Literal["under_1", "1_to_4", "5_to_9", "10_to_15", "16_to_17"]
-AGE_BANDS_YEARS: dict[str, tuple[float, float]] = {
+AGE_BANDS_YEARS: dict[AgeBand, tuple[float, float]] = {
     "under_1": (0.0, 1.0),
     "1_to_4": (1.0, 5.0),
     "5_to_9": (5.0, 10.0),
@@ -330,7 +330,7 @@ class LacStage(Strict):
             if not taken:
                 raise ValueError("routes: give at least one route besides uasc")
             for band in AGE_BANDS_YEARS:
-                total = sum(r.share_by_age.get(band, 0.0) for r in taken)  # type: ignore[call-overload]
+                total = sum(r.share_by_age.get(band, 0.0) for r in taken)
                 if abs(total - 1.0) > 1e-6:
                     raise ValueError(
                         f"routes: the share_by_age of age {band} must sum to 1 over the routes "
@@ -346,9 +346,11 @@ class LacStage(Strict):
 
     def stay_durations(self) -> list[Duration]:
         """Every length-of-stay distribution this stage draws from."""
-        return [self.duration] if self.duration is not None else [
-            r.duration for r in self.routes.values()
-        ]
+        return (
+            [self.duration]
+            if self.duration is not None
+            else [r.duration for r in self.routes.values()]
+        )
 
 
 class Pathway(Strict):
@@ -805,11 +807,11 @@ __all__ = [
     "CARE_LEAVING_AGE_YEARS",
     "NON_CASE_HOLDING",
     "PERMANENCE_EXITS",
-    "UASC_ROUTE",
     "POSTS",
     "STAGES",
     "TEAMS",
     "TEAM_OF_STAGE",
+    "UASC_ROUTE",
     "CouncilConfig",
     "Unallocated",
 ]

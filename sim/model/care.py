@@ -18,6 +18,7 @@ from sim.config.council import (
     CARE_LEAVING_AGE_YEARS,
     PERMANENCE_EXITS,
     UASC_ROUTE,
+    AgeBand,
     CouncilConfig,
 )
 from sim.config.distributions import Duration
@@ -30,7 +31,7 @@ UNKNOWN_STATUS = "C2"
 """The legal status given to stays of a config without routes (a full care order, the
 commonest status of children looked after: DfE CLA 2018, 73% of the stock)."""
 LEAVING_AGE_DAYS = CARE_LEAVING_AGE_YEARS * DAYS_PER_YEAR
-BANDS = tuple(AGE_BANDS_YEARS)
+BANDS: tuple[AgeBand, ...] = tuple(AGE_BANDS_YEARS)
 _BAND_EDGES_DAYS = [AGE_BANDS_YEARS[b][1] * DAYS_PER_YEAR for b in BANDS]
 
 
@@ -65,9 +66,7 @@ def band_of(age_days: float) -> int:
     return len(BANDS) - 1
 
 
-def draw_ages_days(
-    shares: dict[str, float], rng: np.random.Generator, n: int
-) -> np.ndarray:
+def draw_ages_days(shares: dict[AgeBand, float], rng: np.random.Generator, n: int) -> np.ndarray:
     """``n`` ages (days) from shares of DfE's age bands, uniform within a band."""
     names = [b for b in BANDS if shares.get(b, 0.0) > 0]
     p = np.array([shares[b] for b in names])
@@ -100,7 +99,7 @@ class Care:
             self._by_band = [
                 (
                     [self.routes[n] for n in referred],
-                    np.cumsum([lac.routes[n].share_by_age.get(b, 0.0) for n in referred]),  # type: ignore[call-overload]
+                    np.cumsum([lac.routes[n].share_by_age.get(b, 0.0) for n in referred]),
                 )
                 for b in BANDS
             ]
@@ -136,8 +135,8 @@ class Care:
     def stock(
         self,
         n: int,
-        referral_ages: dict[str, float] | None,
-        uasc_ages: dict[str, float] | None,
+        referral_ages: dict[AgeBand, float] | None,
+        uasc_ages: dict[AgeBand, float] | None,
         uasc_share: float,
         rng: np.random.Generator,
     ) -> list[tuple[float, Stay, float]]:

@@ -123,9 +123,11 @@ class CaseSystem:
                 lambda n: draw_ages_days(ages.age_at_referral, age_rng, n)
             )
             self._age_of_uasc = block_sampler(lambda n: draw_ages_days(ages.uasc_age, age_rng, n))
-        self._uasc_gap = sampler(
-            _exponential_days(cfg.demand.uasc_per_year), streams["uasc"]
-        ) if cfg.demand.uasc_per_year > 0 else None
+        self._uasc_gap = (
+            sampler(_exponential_days(cfg.demand.uasc_per_year), streams["uasc"])
+            if cfg.demand.uasc_per_year > 0
+            else None
+        )
         self.recorder: Recorder | None = None
         """Set to record everything the statutory returns need (``sim.model.record``)."""
 
@@ -214,7 +216,9 @@ class CaseSystem:
         else:
             stock = []
             for _ in range(n):
-                age = None if ages is None else float(draw_ages_days(ages.age_at_referral, rng, 1)[0])
+                age = (
+                    None if ages is None else float(draw_ages_days(ages.age_at_referral, rng, 1)[0])
+                )
                 stay = self.care.stay_on(self.care.route_for(age), age)
                 stock.append((np.nan if age is None else age, stay, stay.days))
         now = self.env.now
@@ -314,9 +318,7 @@ class CaseSystem:
         care = self.care
         route = care.routes[UASC_ROUTE] if child.uasc else care.route_for(age)
         caps = self.levers.duration_caps_days
-        stay = care.stay_on(
-            route, age, factor, caps.get("lac") if caps else None, self._complies
-        )
+        stay = care.stay_on(route, age, factor, caps.get("lac") if caps else None, self._complies)
         child.care_exit = stay.exit
         counters = self.counters
         counters.lac_started += 1

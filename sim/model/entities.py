@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-
 NEVER = float("-inf")
 """A day before any other: a child never referred before."""
 UNKNOWN_BIRTH = float("nan")

@@ -74,7 +74,8 @@ class Recorder:
     def tables(self) -> dict[str, pd.DataFrame]:
         """The rows as tidy tables; spells still open get their end day NaN."""
         spells = self.spells + [
-            (cid, stage, start, OPEN, status, "") for cid, (stage, start, status) in self._open.items()
+            (cid, stage, start, OPEN, status, "")
+            for cid, (stage, start, status) in self._open.items()
         ]
         return {
             "children": pd.DataFrame(
@@ -88,7 +89,13 @@ class Recorder:
             "workers": pd.DataFrame(
                 self.workers,
                 columns=[
-                    "worker", "kind", "team", "fte", "start_day", "end_day", "reason",
+                    "worker",
+                    "kind",
+                    "team",
+                    "fte",
+                    "start_day",
+                    "end_day",
+                    "reason",
                     "qualified_day",
                 ],
             ),

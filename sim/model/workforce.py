@@ -25,8 +25,8 @@ from sim.model.allocation import TeamPool
 from sim.model.capacity import Capacity
 from sim.model.counters import Counters, TimeWeighted
 from sim.model.entities import Worker
-from sim.model.record import Recorder
 from sim.model.levers import Levers
+from sim.model.record import Recorder
 from sim.model.rng import Streams, sampler
 from sim.model.timeline import DAYS_PER_MONTH, DAYS_PER_YEAR, Calendar
 

@@ -103,8 +103,11 @@ def test_guidance_brings_forward_permanence_but_not_long_term_care() -> None:
     assert (plain_len[plain_new["how"].isin(sorted(PERMANENCE_EXITS))] > GUIDANCE_DAYS).any()
     # ... and with it, children who stay until 18 still can
     seeded = lac[lac["start_day"] < 0]
-    assert (seeded.loc[seeded["how"] == "18_plus", "end_day"] - seeded.loc[
-        seeded["how"] == "18_plus", "start_day"] > GUIDANCE_DAYS).any()
+    assert (
+        seeded.loc[seeded["how"] == "18_plus", "end_day"]
+        - seeded.loc[seeded["how"] == "18_plus", "start_day"]
+        > GUIDANCE_DAYS
+    ).any()
 
 
 def test_rereferrals_are_counted_as_dfe_defines_them() -> None:

@@ -10,7 +10,9 @@ import pytest
 # Highest first. Within a Layer of several packages, none imports another.
 LAYERS: tuple[str | grimp.Layer, ...] = (
     "cli",
+    "calibrate",
     grimp.Layer("report", "checks", independent=True),
+    "returns",
     "experiment",
     "model",
     "config",

@@ -1,0 +1,96 @@
+"""Write one run as the three returns under a folder: ``ssda903/<year>/``,
+``cin_census/<year>/``, ``workforce_census/<census year>/`` and ``returns_about.md``.
+
+Everything is built in memory first, then written into a temporary folder inside the output
+folder and moved into place, so an error leaves no half-written return behind; with
+``--force`` the three return folders and ``returns_about.md`` replace those already there
+(other files in the folder are left alone)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import shutil
+from pathlib import Path
+
+import pandas as pd
+
+from sim.experiment.atomic import write_csv, write_text
+from sim.returns import cin_census, ssda903, workforce_census
+from sim.returns.about import about
+from sim.returns.common import april_years, census_years
+from sim.returns.people import children, spells
+from sim.returns.simulate import Run
+
+log = logging.getLogger(__name__)
+
+ABOUT = "returns_about.md"
+TOP = (ssda903.FOLDER, cin_census.FOLDER, workforce_census.FOLDER, ABOUT)
+"""What a returns folder holds; only these are replaced."""
+_LETTERS = "abcdefghijklmnopqrstuvwxyz0123456789_"
+
+
+def returns_files(run: Run) -> dict[str, pd.DataFrame]:
+    """Every file of the three returns of ``run``, by path under the returns folder."""
+    kids = children(run)
+    sp = spells(run)
+    files: dict[str, pd.DataFrame] = {}
+    lac = sp[sp["stage"] == "lac"]
+    eps, linked = cin_census.episodes(run.start, run.tables["referrals"], sp)
+    for year in april_years(run.start, run.last_day):
+        for name, table in ssda903.build(lac, kids, year, pd.Timestamp(run.last_day)).items():
+            files[f"{ssda903.FOLDER}/{year.label}/{name}"] = table
+        for name, table in cin_census.build(eps, linked, kids, year).items():
+            files[f"{cin_census.FOLDER}/{year.label}/{name}"] = table
+    w = workforce_census.workers(run.start, run.tables["workers"])
+    for census in census_years(run.start, run.last_day):
+        for name, table in workforce_census.build(w, run.frame, census).items():
+            files[f"{workforce_census.FOLDER}/{census.label}/{name}"] = table
+    return files
+
+
+def write_returns(run: Run, out: Path) -> dict[str, pd.DataFrame]:
+    """Write the returns of ``run`` under ``out`` (replacing the returns already there);
+    the files written, by path under ``out``."""
+    files = returns_files(run)
+    text = about(run, files)
+    out.mkdir(parents=True, exist_ok=True)
+    staging = _staging(out)
+    try:
+        for rel, table in files.items():
+            write_csv(staging / rel, table)
+        write_text(staging / ABOUT, text)
+        for name in TOP:
+            target, new = out / name, staging / name
+            if target.is_dir():
+                shutil.rmtree(target)
+            elif target.exists():
+                target.unlink()
+            if new.exists():
+                os.replace(new, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    log.info("wrote %d files under %s", len(files) + 1, out)
+    return files
+
+
+def _staging(out: Path) -> Path:
+    """A new temporary folder inside ``out``, named as the results folder's temporary files
+    are (``sim.experiment.atomic``), so that a killed run's leftovers count as nothing."""
+    for _ in range(100):
+        path = out / f".returns.{''.join(secrets.choice(_LETTERS) for _ in range(8))}.tmp"
+        try:
+            path.mkdir()
+        except FileExistsError:
+            continue
+        return path
+    raise FileExistsError(f"no free temporary name in {out}")
+
+
+def remove_staging(out: Path) -> None:
+    """Delete temporary folders that a killed ``csc-sim returns`` left in ``out``."""
+    for path in out.glob(".returns.*.tmp"):
+        if path.is_dir():
+            log.info("removing %s, left by a run that was stopped while writing", path)
+            shutil.rmtree(path, ignore_errors=True)
