@@ -269,6 +269,12 @@ def cmd_experiment(args: argparse.Namespace) -> int:
         "scenarios.csv, manifest.json"
         + (", councils.csv and councils/ (one results folder each)" if councils else "")
     )
+    if args.excel:
+        from sim.experiment.excel import write_workbook
+
+        with locked(args.out, _command()):
+            book = write_workbook(args.out)
+        print(f"wrote {book}: the scenario table and the monthly series, for Excel")
     if args.report:
         return cmd_report(argparse.Namespace(folder=args.out, no_slides=False))
     return EXIT_OK
@@ -282,7 +288,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.folder}: no such folder; give an experiment's --out folder")
     try:
         with locked(args.folder, _command()):
-            page = write_report(args.folder, slides=not args.no_slides)
+            # --experiment ... --report passes no target: the experiment's first leads
+            target = getattr(args, "target", None)
+            page = write_report(args.folder, slides=not args.no_slides, target=target)
     except (FileNotFoundError, ValueError) as exc:
         raise UsageError(str(exc)) from None
     print(
@@ -293,9 +301,18 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    """Run each experiment with each uncertain value at the low and high end of its prior
-    (the others at their prior means); print and write how each target's chance and median
-    KPI move."""
+    """Global sensitivity (Morris or Sobol', with SALib) of each target's chance and KPI to
+    every uncertain input of one experiment; or, with ``--method oat``, each uncertain value
+    at the low and high end of its prior, the others at their means."""
+    if args.method != "oat":
+        return _sensitivity_global(args)
+    for flag, given in (
+        ("--samples", args.samples is not None),
+        ("--scenario", bool(args.scenario)),
+        ("--include", bool(args.include)),
+    ):
+        if given:
+            raise UsageError(f"{flag}: only with --method morris or sobol, not oat")
     from sim.experiment.sensitivity import RunOptions, markdown, sensitivity
 
     out = _out_folder(args.out)
@@ -325,11 +342,105 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_check(args: argparse.Namespace) -> int:
-    """Validate a config or experiment without running it; say what would run."""
-    from sim.experiment.preflight import describe
+def _sensitivity_global(args: argparse.Namespace) -> int:
+    """``sensitivity --method morris|sobol``: draw the design, run every point, analyse,
+    write the tables, tornado charts, summary and page; print what the answer hangs on."""
+    from sim.experiment.global_sensitivity import Settings, make_design, run_global
+    from sim.experiment.sensitivity import RunOptions
+    from sim.experiment.sensitivity_findings import in_short
+    from sim.experiment.sensitivity_inputs import parse_include
+    from sim.report.sensitivity import write_sensitivity_outputs
 
-    print(describe(Path(args.path)))
+    if len(args.experiments) != 1:
+        raise UsageError(
+            f"--method {args.method}: give one experiment file, not {len(args.experiments)}"
+        )
+    if args.samples is None:
+        raise UsageError(
+            f"--samples: required with --method {args.method} (Morris: trajectories, e.g. 10; "
+            "Sobol': base samples N, a power of 2, e.g. 64)"
+        )
+    out = _out_folder(args.out)
+    t0 = time.perf_counter()
+    try:
+        settings = Settings(
+            args.method,
+            args.samples,
+            args.replications,
+            scenarios=tuple(args.scenario),
+            include=parse_include(args.include),
+            only=tuple(args.path),
+        )
+        design = make_design(args.experiments[0], settings, args.seed)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    print(
+        f"{args.method}: {len(design.inputs)} inputs, {design.points} points x "
+        f"{args.replications} replications x {len(design.exp.scenarios)} scenarios = "
+        f"{design.replications_needed():,} replications",
+        file=sys.stderr,
+    )
+    opts = RunOptions(
+        args.replications, args.jobs, out, args.resume, args.force, progress=not args.quiet
+    )
+    with locked(out, _command()):
+        try:
+            result = run_global(design, out, opts, _command())
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        except ExperimentIncomplete as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_INCOMPLETE
+        write_sensitivity_outputs(out)
+    for t in result.info["targets"]:
+        print(f"{t['name']}: {in_short(result.indices, result.info, t['name'])}")
+    minutes = (time.perf_counter() - t0) / 60
+    print(
+        f"\n{design.points} points x {args.replications} replications, {minutes:.1f} min; "
+        f"wrote {out}/: indices.csv, sensitivity.md, sensitivity.html, tornado_<target>.png "
+        "and .svg, outputs.csv, design.csv, sensitivity.json, and each point's results in "
+        "points/"
+    )
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Validate a config or experiment, run its baseline's first year briefly and say what
+    would run: the starting position, the first year's drift, a time estimate from this
+    machine's speed; then warnings (exit 0) and errors (exit 2 unless each is accepted with
+    --accept CODE)."""
+    from sim.experiment.findings import CODES
+    from sim.experiment.preflight import CheckOptions, check
+
+    for code in args.accept:
+        if code not in CODES:
+            raise UsageError(
+                f"--accept {code!r}: not an error's code; choose from {', '.join(CODES)}"
+            )
+    if args.brief is not None and args.brief < 0:
+        raise UsageError(f"--brief {args.brief}: must be a whole number of at least 0")
+    result = check(Path(args.path), CheckOptions(args.brief, args.replications, args.jobs))
+    print(result.text, flush=True)
+    for f in result.findings:
+        print(f.line(args.accept), file=sys.stderr)
+    errors = sum(f.blocks(args.accept) for f in result.findings)
+    if errors:
+        print(
+            f"{errors} error{'s' if errors > 1 else ''}: as written the run would not mean what "
+            "it says; fix the file, or accept each with --accept CODE",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    return EXIT_OK
+
+
+def cmd_reference(args: argparse.Namespace) -> int:
+    """Write the config reference, generated from the config models."""
+    from sim.config.reference import PATH, REPOSITORY, render
+
+    out = Path(args.out) if args.out else REPOSITORY / PATH
+    write_text(out, render() + "\n")
+    print(f"wrote {out}: every field of the council config and the experiment file")
     return EXIT_OK
 
 
@@ -573,6 +684,153 @@ def _calibrate_parser(sub: Any) -> None:
     cal.set_defaults(func=cmd_calibrate)
 
 
+def cmd_optimise(args: argparse.Namespace) -> int:
+    """Race the combinations of an experiment's levers to the cheapest that meets a target
+    with the probability asked for; write the table, the summary and the frontier chart."""
+    from sim.experiment.atomic import write_bytes
+    from sim.experiment.optimise import CandidatesFailed, build_search, run_optimise
+    from sim.experiment.optimise_table import candidates_table, summary, target_words
+    from sim.experiment.racing import RaceSettings
+    from sim.report.charts.frontier import frontier_chart
+    from sim.report.page import render
+
+    out = _out_folder(args.out)
+    flags = {"max_replications": "--max-replications", "first": "--first-replications"}
+    try:
+        settings = RaceSettings(
+            args.probability,
+            args.confidence,
+            args.resolution,
+            args.first_replications,
+            max_replications=args.max_replications,
+        )
+        search = build_search(args.experiment, args.target, settings.max_replications, args.seed)
+    except ValueError as exc:
+        text = str(exc)
+        for name, flag in flags.items():
+            text = text.replace(f"{name} ", f"{flag} ")
+        raise UsageError(text) from None
+    print(
+        f"{search.source.spec.name}: {len(search.candidates)} candidates for {args.target}, "
+        f"looked at after {', '.join(map(str, settings.looks()))} replications",
+        file=sys.stderr,
+    )
+    with locked(out, _command()):
+        try:
+            outcome = run_optimise(
+                search,
+                settings,
+                jobs=args.jobs,
+                out=out,
+                resume=args.resume,
+                force=args.force,
+                chunk_size=args.chunk_size,
+                progress=not args.quiet,
+                command=_command(),
+            )
+        except CandidatesFailed as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_INCOMPLETE
+        except (KeyboardInterrupt, WorkerLost) as exc:
+            why = "interrupted" if isinstance(exc, KeyboardInterrupt) else f"error: {exc}"
+            print(
+                f"\n{why}: finished replications are kept in {out} (parts/); carry on with "
+                "the same command and --resume",
+                file=sys.stderr,
+            )
+            return EXIT_INTERRUPTED if isinstance(exc, KeyboardInterrupt) else EXIT_FAIL
+        table = candidates_table(outcome)
+        text = summary(outcome, table)
+        write_csv(out / "candidates.csv", table)
+        write_text(out / "optimise.md", text)
+        m = outcome.manifest
+        footnote = (
+            f"{len(search.candidates)} candidates, {outcome.race.total:,} replications; "
+            f"verdicts from Clopper-Pearson intervals holding together at "
+            f"{100 * settings.confidence:.0f}% (Bonferroni over candidates x looks); bars: 95% "
+            f"Wilson intervals. {m['experiment']}, root seed {m['root_seed']}, csc-sim "
+            f"{m['versions']['csc-sim']}, {m['started'][:10]}"
+        )
+        words = target_words(outcome, markdown=False)
+        fig = frontier_chart(table, settings.probability, words, footnote)
+        for fmt in ("png", "svg"):
+            write_bytes(out / f"frontier.{fmt}", render(fig, fmt))
+    print(text.split("\n| # |")[0].rstrip())
+    print(
+        f"\nwrote {out}/: optimise.md, candidates.csv, frontier.png and .svg, "
+        "replications.parquet (.csv), manifest.json, parts/"
+    )
+    return EXIT_OK
+
+
+def _share(low: float, high: float) -> Any:
+    """An argparse type: a number above ``low`` and below ``high``."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if low < value < high:
+            return value
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: must be a number above {low:g} and below {high:g}"
+        )
+
+    return parse
+
+
+def _optimise_parser(sub: Any) -> None:
+    op = sub.add_parser(
+        "optimise",
+        help="what would it take: the cheapest combination of levers meeting a target",
+    )
+    op.add_argument("experiment", help="experiment YAML with a levers: block")
+    op.add_argument("--target", required=True, help="the experiment's target to meet")
+    op.add_argument(
+        "--probability",
+        type=_share(0, 1),
+        default=0.8,
+        help="chance of meeting it asked for (default 0.8)",
+    )
+    op.add_argument("--out", required=True, help="folder for the results")
+    op.add_argument(
+        "--confidence",
+        type=_share(0.5, 1),
+        default=0.95,
+        help="confidence that every verdict holds together (default 0.95)",
+    )
+    op.add_argument(
+        "--resolution",
+        type=_share(0, 0.5),
+        default=0.05,
+        help="finalists run until their 95%% interval is this close either side "
+        "(default 0.05: +-5 points)",
+    )
+    op.add_argument(
+        "--first-replications",
+        type=_count(),
+        default=10,
+        help="replications of every candidate before any is dropped (default 10); then "
+        "twice as many at each look",
+    )
+    op.add_argument(
+        "--max-replications",
+        type=_count(),
+        default=320,
+        help="most replications of one candidate (default 320)",
+    )
+    op.add_argument(
+        "--jobs", type=_count(jobs=True), default=1, help="parallel processes (-1: all cores)"
+    )
+    op.add_argument("--seed", type=int, default=None, help="override the root seed")
+    op.add_argument("--chunk-size", type=_count(), default=10, help="replications per task")
+    op.add_argument("--resume", action="store_true", help="carry on an interrupted search")
+    op.add_argument("--force", action="store_true", help="overwrite a non-empty --out")
+    op.add_argument("--quiet", action="store_true", help="no progress bars")
+    op.set_defaults(func=cmd_optimise)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="csc-sim", description=__doc__)
     p.add_argument("--version", action="version", version=f"csc-sim {__version__}")
@@ -635,50 +893,132 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument(
         "--report", action="store_true", help="then chart the results (as csc-sim report)"
     )
+    ex.add_argument(
+        "--excel",
+        action="store_true",
+        help="also write results.xlsx: the scenario table and the monthly series",
+    )
     ex.set_defaults(func=cmd_experiment)
     rep = sub.add_parser("report", help="chart a saved experiment: charts, HTML, slides")
     rep.add_argument("folder", help="an experiment's --out folder")
     rep.add_argument("--no-slides", action="store_true", help="skip slides.pptx")
+    rep.add_argument(
+        "--target",
+        default=None,
+        metavar="NAME",
+        help="the target the slide and report lead with (default: the experiment's first)",
+    )
     rep.set_defaults(func=cmd_report)
     sen = sub.add_parser(
         "sensitivity",
-        help="each uncertain value at the ends of its prior: how the targets move",
+        help="which uncertain inputs the targets hang on (Morris or Sobol', with SALib)",
     )
-    sen.add_argument("experiments", nargs="+", help="experiment YAML files with uncertain blocks")
     sen.add_argument(
-        "--out", required=True, help="folder for the tables and each variant's results"
+        "experiments",
+        nargs="+",
+        help="an experiment YAML file (several only with --method oat)",
     )
-    sen.add_argument("--replications", type=_count(), default=20, help="per variant (default 20)")
+    sen.add_argument(
+        "--out", required=True, help="folder for the tables, charts and each run's results"
+    )
+    sen.add_argument(
+        "--method",
+        choices=("morris", "sobol", "oat"),
+        default="morris",
+        help="morris: screening by elementary effects (default); sobol: variance shares "
+        "(first and total order); oat: each uncertain value at the ends of its prior",
+    )
+    sen.add_argument(
+        "--samples",
+        type=_count(),
+        default=None,
+        help="morris: trajectories (each costs inputs + 1 points); sobol: base samples N, a "
+        "power of 2 (N x (inputs + 2) points)",
+    )
+    sen.add_argument(
+        "--scenario",
+        action="append",
+        default=[],
+        help="analyse only this scenario (repeatable; default: every scenario)",
+    )
+    sen.add_argument(
+        "--include",
+        action="append",
+        default=[],
+        help="also vary a group of the council config's rates by a multiplier, uniform 1 +- "
+        "0.2 (GROUP or GROUP:HALF_WIDTH; repeatable): referrals, recruitment, leaving, "
+        "agency_leaving, agency_conversion, agency_fill, durations; agency (the three "
+        "agency groups), all",
+    )
+    sen.add_argument(
+        "--replications",
+        type=_count(),
+        default=20,
+        help="per design point (morris, sobol) or per variant (oat) (default 20)",
+    )
     sen.add_argument(
         "--jobs",
         type=_count(jobs=True),
         default=1,
         help="parallel processes (-1: all cores)",
     )
-    sen.add_argument("--seed", type=int, default=None, help="override the root seeds")
+    sen.add_argument(
+        "--seed", type=int, default=None, help="override the root seed (and the design's)"
+    )
     sen.add_argument(
         "--resume",
         action="store_true",
-        help="read back finished variants and carry on interrupted ones",
+        help="read back finished points or variants and carry on interrupted ones",
     )
-    sen.add_argument("--force", action="store_true", help="overwrite variants already in --out")
+    sen.add_argument("--force", action="store_true", help="overwrite an analysis already in --out")
     sen.add_argument("--quiet", action="store_true", help="no progress bars")
     sen.add_argument(
         "--path",
         action="append",
         default=[],
-        help="vary only this uncertain path (repeatable; default: every path)",
+        help="vary only this input (an uncertain path, effect.<policy>.<field> or "
+        "scale.<group>; repeatable; default: every input; the others at their prior means)",
     )
     sen.set_defaults(func=cmd_sensitivity)
-    chk = sub.add_parser("check", help="validate a config or experiment; say what would run")
+    chk = sub.add_parser(
+        "check", help="validate a config or experiment; its start, first year, time, warnings"
+    )
     chk.add_argument("path", help="council config or experiment YAML")
+    chk.add_argument(
+        "--brief",
+        type=int,
+        default=None,
+        help="replications of the baseline's first year to run (default 5, none if one "
+        "would take over 20 s; 0: none)",
+    )
+    chk.add_argument(
+        "--replications", type=_count(), default=None, help="as experiment --replications"
+    )
+    chk.add_argument(
+        "--jobs", type=_count(jobs=True), default=-1, help="as experiment --jobs (default -1)"
+    )
+    chk.add_argument(
+        "--accept",
+        action="append",
+        default=[],
+        metavar="CODE",
+        help="accept an error by its code (repeatable), e.g. inherited-contradiction",
+    )
     chk.set_defaults(func=cmd_check)
+    ref = sub.add_parser(
+        "reference", help="write the config reference (every field) from the config models"
+    )
+    ref.add_argument(
+        "--out", default=None, help="file to write (default: docs/config_reference.md)"
+    )
+    ref.set_defaults(func=cmd_reference)
     val = sub.add_parser("validate", help="check the model against queueing theory")
     val.add_argument("--quick", action="store_true", help="fewer replications (CI)")
     val.set_defaults(func=cmd_validate)
     _backtest_parser(sub)
     _returns_parser(sub)
     _calibrate_parser(sub)
+    _optimise_parser(sub)
     return p
 
 

@@ -13,6 +13,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from sim.config.council import CouncilConfig, Date, Strict, Unallocated, at_most
 from sim.config.councils import Councils
+from sim.config.levers_space import LeverSpace
 from sim.config.loader import (
     ConfigError,
     deep_merge,
@@ -98,6 +99,9 @@ class Experiment(Strict):
     a dotted path (``pathway.drift_strength``) -> its prior (``sim.config.uncertain``)."""
     councils: Councils | None = None
     """Run the region ``base`` describes as these councils side by side (sim.experiment.region)."""
+    levers: LeverSpace | None = None
+    """The choices ``csc-sim optimise`` searches over (sim.config.levers_space); other
+    commands run the scenarios and leave it alone."""
 
     @model_validator(mode="after")
     def _check(self) -> Experiment:
@@ -160,6 +164,9 @@ class ResolvedExperiment:
             # No uncertain values: the manifest and hash of experiments from before the
             # block existed stay as they were (a --resume of an old folder still matches).
             del experiment["uncertain"]
+        if experiment.get("levers") is None:
+            # Likewise for experiments without levers (every one before they existed).
+            experiment.pop("levers", None)
         return {
             "experiment": experiment,
             "scenarios": {s.name: to_plain(s.config) for s in self.scenarios},

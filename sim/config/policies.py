@@ -6,6 +6,12 @@ uncertain: a fixed number, or a distribution sampled once per replication (from 
 keyed by the policy and parameter, so every scenario holding the same policy draws the
 same value in the same replication). These are data only: what each policy does in a run is
 its runtime in ``sim.model.policies``.
+
+Every figure says whether it is **absolute** (it replaces the config's value while the
+policy runs, or is an amount in its own unit) or **relative** (a multiplier of the config's
+value, or a share of it): a ``*_multiplier`` is always relative (1 = no change), a share
+or a number of days is absolute, and an agency policy's ``max_share`` is the absolute
+agency share it brings the cap *down to*, never a cut *by* that much, and never a rise.
 """
 
 from __future__ import annotations
@@ -252,8 +258,13 @@ class PolicyBase(Strict):
     """Common to every policy: a label, when it starts and how fast it takes effect."""
 
     label: str | None = None
+    """Names the policy in outputs (default: its type, or its grade); two policies of one
+    type in a scenario need different labels."""
     start: Date | None = None
+    """Absolute date the policy starts (default: the run's ``start_date``); on or after the
+    run's start: the starting figures already hold what earlier policies did."""
     phase_in_months: Months = 0.0
+    """Months over which its effect ramps up linearly from none to full (0: at once)."""
 
     @property
     def key(self) -> str:
@@ -265,8 +276,12 @@ class PolicyBase(Strict):
 
 
 class Payment(Strict):
+    """One payment of a retention scheme."""
+
     at_service_years: Years
+    """Absolute: years of service with the council at which it is paid."""
     amount_gbp: Pay
+    """Absolute: GBP paid to each eligible worker, before on-costs."""
 
 
 def _social_workers_only() -> list[Literal["social_worker", "senior"]]:
@@ -284,15 +299,23 @@ class RetentionPayment(PolicyBase):
 
     type: Literal["retention_payment"]
     grades: list[Literal["social_worker", "senior"]] = Field(default_factory=_social_workers_only)
+    """Grades of permanent social workers who are paid."""
     payments: list[Payment] = Field(min_length=1, max_length=120)
+    """The payments, in order of service."""
     clawback_months: Months = 12
+    """A worker leaving within this many months of a payment repays ``clawback_share``."""
     clawback_share: float = Field(default=1.0, ge=0, le=1)
+    """Absolute share of the last payment repaid by a worker leaving within the clawback."""
     anticipation_years: Years = 1.0
+    """Years before a payment falls due during which it holds a worker."""
     hazard_multiplier_waiting: Hazard = 1.0
+    """Relative: an eligible worker's leaving hazard x this while a payment is due within
+    ``anticipation_years`` or clawback applies (1 = no change)."""
     hazard_multiplier_after: Hazard = 1.0
+    """Relative: leaving hazard x this once every payment has been made (1 = no change)."""
     applicant_multiplier: Applicants = 1.0
-    """Appointable applicants per advert x this while the payments are offered (a post
-    with a retention payment draws more applicants)."""
+    """Relative: appointable applicants per advert x this while the payments are offered (a
+    post with a retention payment draws more applicants; 1 = no change)."""
 
     @model_validator(mode="after")
     def _ordered(self) -> RetentionPayment:
@@ -313,9 +336,14 @@ class MarketSupplement(PolicyBase):
         return self.grade
 
     amount_gbp_per_year: Pay
+    """Absolute: GBP a year per FTE of the grade, before on-costs."""
     hazard_multiplier: Hazard = 1.0
+    """Relative: a senior's leaving hazard x this (1 = no change)."""
     applicant_multiplier: Applicants = 1.0
+    """Relative: appointable applicants per advert x this (1 = no change)."""
     team_manager_vacancy_multiplier: TeamManagerVacancies = 1.0
+    """Relative: the share of team manager posts vacant
+    (``establishment.team_manager_vacancy_rate``) x this (1 = no change)."""
 
 
 class RecruitmentCampaign(PolicyBase):
@@ -325,23 +353,45 @@ class RecruitmentCampaign(PolicyBase):
 
     type: Literal["recruitment_campaign"]
     applicant_multiplier: Applicants = 1.0
+    """Relative: appointable applicants per advert x this (1 = no change)."""
     panel_interval_days: PanelDays | None = None
+    """Absolute: replaces ``recruitment.panel_interval_days`` from the start (none: kept)."""
     experienced_share: float | None = Field(default=None, ge=0, le=1)
+    """Absolute: replaces ``recruitment.experienced_share`` from the start (none: kept)."""
     conversion_per_year: (
         Annotated[float, Field(ge=0), at_most(MAX_RATE_PER_YEAR, WHY_RATE)] | None
     ) = None
+    """Absolute: replaces ``recruitment.agency.conversion_per_year`` from the start (none:
+    kept)."""
     cost_gbp_per_year: CostPerYear = 0.0
+    """Absolute: GBP a year while it runs."""
 
 
 class AgencyPolicy(PolicyBase):
     """Phase the agency ceiling down to ``max_share`` by ``by``; optionally cap the premium
-    paid (which slows agency cover by ``cover_delay_multiplier``)."""
+    paid (which slows agency cover by ``cover_delay_multiplier``). "Down to" is literal: the
+    ceiling falls from the config's own (``recruitment.agency.max_share``) to the lower of
+    the two (:meth:`ceiling`), so a policy never raises it."""
 
     type: Literal["agency_policy"]
     max_share: float = Field(ge=0, le=1)
+    """Absolute: the agency share of social workers in post (0.2 = 20%, the
+    ``agency_share`` metric) the ceiling comes down to by ``by``; not a cut *by* this much.
+    Above the config's own cap it changes nothing (``csc-sim check`` refuses it)."""
     by: Date
+    """Absolute date by which the ceiling reaches ``max_share``, on or after ``start``."""
     premium_cap_gbp_per_year: Pay | None = None
+    """Absolute: the most paid as agency premium, GBP a year per FTE (the lower of this and
+    ``costs.agency_premium_gbp_per_year``); none: no cap."""
     cover_delay_multiplier: CoverDelay = 1.0
+    """Relative: with a premium cap, the days agency cover takes to fill
+    (``recruitment.agency.cover_delay_days``) x this (1 = no change)."""
+
+    def ceiling(self, config_share: float) -> float:
+        """The agency share the ceiling comes down to from the config's cap
+        ``config_share``: ``max_share``, or ``config_share`` if that is already lower
+        ("down to 10%" leaves a cap of 8% at 8%)."""
+        return min(self.max_share, config_share)
 
 
 class Cohort(Strict):
@@ -349,16 +399,24 @@ class Cohort(Strict):
 
     name: str
     start: Date
+    """Absolute date the trainees start their course."""
     size: CohortSize
+    """Absolute: trainees in the cohort (workers, 1 FTE each)."""
     qualify_after_months: Annotated[
         float, Field(ge=0), at_most(120, "a qualifying course takes up to about 3 years")
     ]
+    """Months from ``start`` to joining as NQSWs in the ASYE."""
     cost_gbp_per_year_each: Pay = 0.0
+    """Absolute: GBP a year per trainee while training."""
 
 
 class YearlyIntake(Strict):
+    """Newly qualified social workers taken on each year, beyond recruitment to vacancies."""
+
     month: int = Field(ge=1, le=12)
+    """Month of the year they join (1 = January)."""
     size: CohortSize
+    """Absolute: workers joining as NQSWs each year."""
 
 
 class NqswProgramme(PolicyBase):
@@ -367,10 +425,16 @@ class NqswProgramme(PolicyBase):
 
     type: Literal["nqsw_programme"]
     asye_duration_months: AsyeMonths | None = None
+    """Absolute: replaces ``asye.duration_months`` from the start (none: kept)."""
     protected_caseload: float | None = Field(default=None, gt=0, le=1000)
+    """Absolute: replaces the ASYE caseload cap and target (``asye.caseload_cap``,
+    ``asye.caseload_target``) from the start, children per FTE (none: kept)."""
     yearly_intake: YearlyIntake | None = None
+    """NQSWs taken on each year from the start (none: only recruitment to vacancies)."""
     cohorts: list[Cohort] = Field(default_factory=list, max_length=600)
+    """Trainee cohorts who join as NQSWs when qualified."""
     cost_gbp_per_year: CostPerYear = 0.0
+    """Absolute: GBP a year while it runs."""
 
     @model_validator(mode="after")
     def _cohorts_fit(self) -> NqswProgramme:
@@ -383,17 +447,25 @@ class NqswProgramme(PolicyBase):
 
 
 class EarlyHelp(Strict):
+    """Early Help diverting a share of referrals from children's social care."""
+
     share: ShareDiverted
-    """Share of referrals diverted at full effect."""
+    """Relative: the share of referrals diverted at full effect (0.1 = the referral rate
+    x 0.9), not a number of referrals."""
 
 
 class Guidance(Strict):
     """Practice guidance on stage lengths (days), kept by a share of cases."""
 
     cin_days: GuidanceDays = None
+    """Absolute: the longest a CiN plan lasts when the guidance is kept, days (none: no cap)."""
     cp_days: GuidanceDays = None
+    """Absolute: the longest a CP plan lasts when the guidance is kept, days (none: no cap)."""
     lac_days: GuidanceDays = None
+    """Absolute: the longest a child is looked after when the guidance is kept, days (none:
+    no cap)."""
     compliance: Compliance
+    """Absolute share of stages that keep to the guidance at full effect."""
 
 
 class DemandManagement(PolicyBase):
@@ -401,8 +473,11 @@ class DemandManagement(PolicyBase):
 
     type: Literal["demand_management"]
     early_help: EarlyHelp | None = None
+    """Referrals diverted (none: no Early Help)."""
     guidance: Guidance | None = None
+    """Stage lengths capped (none: no guidance)."""
     cost_gbp_per_year: CostPerYear = 0.0
+    """Absolute: GBP a year while it runs."""
 
 
 Policy = Annotated[

@@ -30,6 +30,7 @@ import pyarrow.parquet as pq
 from sim.config.councils import slug
 from sim.config.experiment import ResolvedExperiment
 from sim.config.loader import config_hash
+from sim.config.provenance import config_layers
 from sim.config.uncertain import PREFIX as UNCERTAIN_PREFIX
 from sim.experiment.atomic import (
     is_temporary,
@@ -95,7 +96,26 @@ def make_manifest(exp: ResolvedExperiment, command: str) -> dict[str, Any]:
         "started": now_utc(),
         "status": "running",
         "resolved": exp.to_plain(),
+        "sources": source_texts(exp),
     }
+
+
+def source_texts(exp: ResolvedExperiment) -> dict[str, Any]:
+    """The texts the experiment was read from, so that a report reads its assumptions (the
+    config files' comments) from the folder, whatever folder it is run from: the experiment
+    file, then its base config and each config that one extends (``path`` as read, relative
+    to where the run was started). Files that cannot be read (an experiment built in code)
+    are left out."""
+    out: dict[str, Any] = {"experiment": None, "configs": []}
+    source = Path(exp.source)
+    try:
+        out["experiment"] = {"path": str(source), "text": source.read_text(encoding="utf-8")}
+        for layer in config_layers(source.parent / exp.spec.base):
+            text = Path(layer.label).read_text(encoding="utf-8")
+            out["configs"].append({"path": layer.label, "text": text})
+    except (OSError, ValueError) as exc:  # ConfigError is a ValueError
+        log.info("manifest: the experiment's files are not all kept (%s)", exc)
+    return out
 
 
 def now_utc() -> str:
@@ -357,6 +377,20 @@ class SavedResults:
     @property
     def assumptions(self) -> list[str]:
         return list(self.spec.get("assumptions", []))
+
+    @property
+    def config_texts(self) -> list[tuple[str, str]] | None:
+        """``(path, YAML text)`` of the base config and each config it extends, as the run
+        read them; None for a folder from before the manifest kept them."""
+        sources = self.manifest.get("sources")
+        if not isinstance(sources, dict) or not sources.get("configs"):
+            return None
+        return [(c["path"], c["text"]) for c in sources["configs"]]
+
+    def config(self, scenario: str) -> dict[str, Any]:
+        """Scenario ``scenario``'s council config as it ran (every field, after the
+        scenario's overrides)."""
+        return dict(self.manifest["resolved"]["scenarios"][scenario])
 
     @property
     def uncertain(self) -> dict[str, dict[str, Any]]:

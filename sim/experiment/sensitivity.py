@@ -1,4 +1,6 @@
-"""One-at-a-time sensitivity to an experiment's uncertain values (``csc-sim sensitivity``).
+"""One-at-a-time sensitivity to an experiment's uncertain values (``csc-sim sensitivity
+--method oat``; the global methods, Morris and Sobol', are in
+``sim.experiment.global_sensitivity`` and run their design points with :func:`run_fixed`).
 
 For each path of the experiment's ``uncertain:`` block (e.g. the three feedback-loop
 strengths), run the experiment with that value fixed at the low and then the high end of
@@ -26,7 +28,7 @@ from sim.config.experiment import ResolvedExperiment, load_experiment
 from sim.config.uncertain import describe, fixed, prior_mean, support
 from sim.experiment.replication import target_columns
 from sim.experiment.results_folder import ResultsFolder
-from sim.experiment.runner import run_experiment
+from sim.experiment.runner import DEFAULT_CHUNK, run_experiment
 from sim.experiment.stats import newcombe_paired
 
 log = logging.getLogger(__name__)
@@ -105,14 +107,29 @@ def _run_variant(
 ) -> pd.DataFrame:
     """The replications of one variant, written to ``folder`` if given."""
     vexp = fixed_experiment(exp, variant.values, opts.replications, variant.name)
+    return run_fixed(vexp, opts, folder, variant.name)
+
+
+def run_fixed(
+    vexp: ResolvedExperiment,
+    opts: RunOptions,
+    folder: Path | None,
+    what: str,
+    chunk_size: int = DEFAULT_CHUNK,
+) -> pd.DataFrame:
+    """The replications of experiment ``vexp`` (one variant or design point, ``what`` in
+    messages), written to ``folder`` if given. With ``opts.resume``, a finished run of the
+    same experiment there is read back and an interrupted one carries on."""
     if folder is None and vexp.spec.councils is None:
-        return run_experiment(vexp, jobs=opts.jobs, progress=opts.progress).replications
+        return run_experiment(
+            vexp, jobs=opts.jobs, progress=opts.progress, chunk_size=chunk_size
+        ).replications
     if folder is None:
-        raise ValueError(f"{exp.source}: a run by councils writes to a folder: give out")
+        raise ValueError(f"{vexp.source}: a run by councils writes to a folder: give out")
     manifest = ResultsFolder(folder).read_manifest()
     finished = manifest is not None and manifest.get("status") == "complete"
     if opts.resume and finished and manifest and manifest.get("experiment_hash") == vexp.hash():
-        log.info("%s: reading the finished run in %s", variant.name, folder)
+        log.info("%s: reading the finished run in %s", what, folder)
         return pd.read_parquet(folder / "replications.parquet")
     return run_experiment(
         vexp,
@@ -121,6 +138,7 @@ def _run_variant(
         resume=opts.resume and manifest is not None,
         force=opts.force,
         progress=opts.progress,
+        chunk_size=chunk_size,
     ).replications
 
 

@@ -16,12 +16,14 @@ from sim.experiment.atomic import write_atomic, write_bytes, write_text
 from sim.experiment.results_folder import SavedResults, load_results
 from sim.report.assumptions import config_notes, experiment_assumptions
 from sim.report.backtest import report_section as backtest_section
-from sim.report.charts import all_charts
+from sim.report.charts import all_charts, report_table
 from sim.report.charts.style import (
     finding,
+    fmt_cost_per_point,
     fmt_gbp,
     fmt_gbp_delta,
     fmt_interval,
+    fmt_months,
     fmt_pct,
     fmt_pp,
     fmt_value,
@@ -36,6 +38,7 @@ from sim.report.page import esc as _e
 from sim.report.page import img as _img
 from sim.report.page import page as _page
 from sim.report.page import render
+from sim.report.sensitivity import report_section as sensitivity_section
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +60,9 @@ CAPTIONS: dict[str, tuple[str, str]] = {
         "How long until the target is met for good",
         "For each month, the share of futures in which the metric was within the target "
         "from that month to the end of the run. In brackets: the share of futures in which "
-        "that never happened.",
+        "that never happened. The tables' months are where this line crosses 50% (the "
+        "Kaplan\u2013Meier median, counting the futures that never get there): \u201cnot "
+        "within the horizon\u201d where it never does.",
     ),
     "cost_vs_probability": (
         "Cost against the chance of meeting the target",
@@ -66,9 +71,10 @@ CAPTIONS: dict[str, tuple[str, str]] = {
     ),
     "workforce": (
         "Workforce",
-        "The median over the simulated futures of each kind of social worker in post, and "
-        "of vacancies (funded posts not filled by permanent staff; agency cover still counts "
-        "as a vacancy).",
+        "The median over the simulated futures of the funded posts (establishment), of each "
+        "kind of social worker in post, and of vacancies (funded posts not filled by "
+        "permanent staff; agency cover still counts as a vacancy). Each scenario has its "
+        "own line style and markers, so lines that coincide can still be told apart.",
     ),
     "paired_comparison": (
         "Each policy against the baseline on the same futures",
@@ -80,12 +86,14 @@ CAPTIONS: dict[str, tuple[str, str]] = {
 }
 
 
-def write_report(folder: str | Path, slides: bool = True) -> Path:
+def write_report(folder: str | Path, slides: bool = True, target: str | None = None) -> Path:
     """Chart a results folder and write ``charts/``, ``report.html`` and (unless
-    ``slides`` is False) ``slides.pptx`` into it. Returns the path of ``report.html``."""
+    ``slides`` is False) ``slides.pptx`` into it, with ``target`` as the headline (default:
+    the experiment's first). Returns the path of ``report.html``."""
     results = load_results(folder)
+    target = headline_target(results, target)
     root = results.folder
-    figures = all_charts(results)
+    figures = all_charts(results, target=target)
     pngs: dict[str, bytes] = {}
     charts = root / "charts"
     for name, fig in figures.items():
@@ -97,15 +105,29 @@ def write_report(folder: str | Path, slides: bool = True) -> Path:
     for old in charts.glob("*"):  # charts of an earlier report that this one has not
         if old.suffix.lstrip(".") in CHART_FORMATS and old.stem not in figures:
             old.unlink()
-    page = report_html(results, pngs)
+    page = report_html(results, pngs, target)
     write_text(root / "report.html", page)
     if slides:
         from sim.report.slides import build_slides
 
-        deck = build_slides(results, pngs)
+        deck = build_slides(results, target)
         write_atomic(root / "slides.pptx", lambda fh: fh.write(deck))
     log.info("wrote %s: charts/, report.html%s", root, ", slides.pptx" if slides else "")
     return root / "report.html"
+
+
+def headline_target(results: SavedResults, target: str | None) -> str:
+    """The target the report leads with: ``target``, or the experiment's first; an unknown
+    name is refused naming the targets there are (before anything is written)."""
+    names = target_names(results.scenarios)
+    if target is None:
+        return names[0]
+    if target not in names:
+        raise ValueError(
+            f"--target {target!r}: no such target in {results.folder}; its targets are "
+            + ", ".join(names)
+        )
+    return target
 
 
 def _num(x: Any, fmt: str = "{:.0f}") -> str:
@@ -113,16 +135,19 @@ def _num(x: Any, fmt: str = "{:.0f}") -> str:
 
 
 def scenario_table_html(scenarios: pd.DataFrame, target: str) -> str:
-    """One target's rows of ``scenarios.csv`` as an HTML table, in file order."""
+    """One target's rows of ``scenarios.csv`` as an HTML table, the baseline first, then
+    the file's order; a note under it says how to read the months and the cost per point."""
     info = target_info(scenarios, target)
     rows = target_rows(scenarios, target)
+    rows = rows.sort_values("baseline", ascending=False, kind="stable")
     head = (
         "<tr><th>Scenario</th><th>What it is</th><th>Chance of meeting the target</th>"
         "<th>95% interval</th><th>Difference from baseline (95% interval)</th>"
-        f"<th>{_e(info.metric)} at {info.date:%d %b %Y}: median (5\u201395%)</th>"
+        f"<th>{_e(metric_short(info.metric).capitalize())} at {info.date:%d %b %Y}: median "
+        "(5\u201395%)</th>"
         "<th>Children waiting for a worker then (median)</th>"
-        "<th>Months until met for good (median)</th><th>Never met for good</th>"
-        "<th>Cost a year</th><th>Extra cost a year</th><th>GBP per percentage point</th></tr>"
+        "<th>Months until met for good (median, 95% interval)</th><th>Never met for good</th>"
+        "<th>Cost a year</th><th>Extra cost a year</th><th>Cost per percentage point</th></tr>"
     )
     body = []
     for _, r in rows.iterrows():
@@ -138,7 +163,6 @@ def scenario_table_html(scenarios: pd.DataFrame, target: str) -> str:
             f"\u2013{fmt_value(r['value_p95'], info.metric)})"
         )
         extra = "" if base else fmt_gbp_delta(r["extra_cost_per_year_gbp"])
-        per_pp = "" if base else _num(r["gbp_per_percentage_point"], "GBP {:,.0f}")
         body.append(
             f'<tr class="{"baseline" if base else ""}" data-scenario="{_e(r["scenario"])}">'
             f"<td>{_e(scenario_label(str(r['scenario'])))}</td>"
@@ -147,14 +171,23 @@ def scenario_table_html(scenarios: pd.DataFrame, target: str) -> str:
             f'<td class="n">{fmt_interval(r["p_low"], r["p_high"])}</td>'
             f'<td class="n">{diff}</td><td class="n">{value}</td>'
             f'<td class="n">{_num(r.get("unallocated_median"))}</td>'
-            f'<td class="n">{_num(r["months_to_target_median"])}</td>'
+            f'<td class="n wrap">{_e(fmt_months(r))}</td>'
             f'<td class="n">{fmt_pct(r["share_never_kept"])}</td>'
             f'<td class="n">{fmt_gbp(r["cost_per_year_gbp"])}</td>'
-            f'<td class="n">{extra}</td><td class="n">{per_pp}</td></tr>'
+            f'<td class="n">{_e(extra)}</td>'
+            f'<td class="n wrap">{_e(fmt_cost_per_point(r))}</td></tr>'
         )
+    note = (
+        '<p class="meta">Months until met for good: the Kaplan\u2013Meier median over every '
+        "simulated future, those that never meet the target for good counted as not there by "
+        "the end of the run; \u201cnot within the horizon\u201d when fewer than half get "
+        "there. Cost per percentage point: the extra cost a year over the gain in the chance, "
+        "given only where the paired 95% interval of the gain excludes no change; a policy "
+        "that gains and costs less is said to save.</p>"
+    )
     return (
         f'<table class="scenarios" data-target="{_e(target)}"><thead>{head}</thead>'
-        f"<tbody>{''.join(body)}</tbody></table>"
+        f"<tbody>{''.join(body)}</tbody></table>{note}"
     )
 
 
@@ -183,12 +216,13 @@ def _provenance_table(m: dict[str, Any]) -> str:
     )
 
 
-def report_html(results: SavedResults, pngs: dict[str, bytes]) -> str:
-    """The whole page: slide, scenario tables, charts, assumptions, provenance."""
-    m, sc = results.manifest, results.scenarios
+def report_html(results: SavedResults, pngs: dict[str, bytes], target: str | None = None) -> str:
+    """The whole page: slide, scenario tables (the headline ``target``'s first), charts,
+    assumptions, provenance."""
+    m, sc = results.manifest, report_table(results)
     spec = results.spec
-    headline = target_info(sc)
-    title = finding(target_rows(sc), headline)
+    headline = target_info(sc, target)
+    title = finding(target_rows(sc, headline.name), headline)
     parts = [
         f"<header><h1>{_e(m['experiment'])}</h1>",
         f'<p class="lead">{_e(" ".join(str(spec.get("description", "")).split()))}</p>',
@@ -201,9 +235,10 @@ def report_html(results: SavedResults, pngs: dict[str, bytes]) -> str:
         "</section>",
         '<section id="scenarios"><h2>Scenarios</h2>',
     ]
-    for k, name in enumerate(target_names(sc)):
+    names = target_names(sc)
+    for name in [headline.name, *(n for n in names if n != headline.name)]:
         info = target_info(sc, name)
-        label = "Headline target" if k == 0 else "Target"
+        label = "Headline target" if name == headline.name else "Target"
         parts.append(
             f"<h3>{label}: {_e(info.description or info.short)}</h3>"
             f'<p class="meta"><code>{_e(name)}</code>: {_e(info.short)}</p>'
@@ -223,6 +258,8 @@ def report_html(results: SavedResults, pngs: dict[str, bytes]) -> str:
         )
     parts.append("</section>")
     parts.append(backtest_section(results.folder))
+    # A finished `csc-sim sensitivity` of this experiment in or beside the folder, if any.
+    parts.append(sensitivity_section(results.folder, str(m["experiment"])))
     parts.append(_assumptions_html(results))
     parts.append(
         '<section id="provenance"><h2>Provenance</h2>'

@@ -39,7 +39,7 @@ h1{margin:.2rem 0}h2{border-bottom:2px solid #ddd;padding-bottom:.2rem;margin-to
 img{max-width:100%;height:auto;display:block;margin:.5rem 0;border:1px solid #eee}
 table{border-collapse:collapse;width:100%;font-size:.88rem;margin:.6rem 0 1.2rem}
 th,td{border-bottom:1px solid #e3e3e3;padding:.35rem .45rem;text-align:left;vertical-align:top}
-th{background:#f4f4f4}td.n{text-align:right;white-space:nowrap}
+th{background:#f4f4f4}td.n{text-align:right;white-space:nowrap}td.n.wrap{white-space:normal}
 tr.baseline td{background:#f7f7f7}tr.baseline td:first-child{font-weight:600}
 td.desc{min-width:16rem}
 figure{margin:1.5rem 0}figcaption{color:#444;font-size:.92rem;max-width:60rem}

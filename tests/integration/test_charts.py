@@ -104,9 +104,10 @@ def test_slide_bars_and_intervals_match_scenarios_csv(kind):
         assert bars[i].get_width() == pytest.approx(table.loc[name, "p_met"])
         (lo, _), (hi, _) = segments[i]
         assert (lo, hi) == pytest.approx((table.loc[name, "p_low"], table.loc[name, "p_high"]))
-    p = [table.loc[s, "p_met"] for s in order]
-    assert p == sorted(p, reverse=True), "bars sorted by probability, highest first"
     base = res.baseline
+    assert order[0] == base, "the baseline's bar first, always"
+    p = [table.loc[s, "p_met"] for s in order[1:]]
+    assert p == sorted(p, reverse=True), "then the policies by probability, highest first"
     assert to_hex(bars[round(y_of[base])].get_facecolor()) == BASELINE_COLOUR.lower()
     assert "(baseline)" in labels[base].get_text()
     chance = texts_by_gid(fig, "chance")
@@ -148,7 +149,7 @@ def test_slide_title_when_no_policy_wins_or_nothing_meets_the_target():
     sc.loc[head, "p_met"] = 0.0
     fig = charts.policy_comparison(sc)
     title = next(t.get_text() for t in fig.texts if t.get_gid() == "title").replace("\n", " ")
-    assert title.startswith("No scenario reaches") and str(REPLICATIONS["five"]) in title
+    assert title.startswith("No scenario meets") and str(REPLICATIONS["five"]) in title
 
 
 def test_slide_title_of_a_one_scenario_experiment_and_the_footnote():
@@ -186,6 +187,41 @@ def test_fan_chart_medians_target_line_and_panels():
         assert set(target.get_ydata()) == {48.0}
         assert "meet the target" in ax.get_title(loc="left")
     assert len([a for a in fig.axes if a.get_label().startswith("fan:")]) == 5
+
+
+def test_fan_chart_draws_every_target_on_its_metric():
+    """Two caseload targets (here 48 and a made-up 40): a line for each in every panel."""
+    res = loaded("five")
+    sc = res.scenarios
+    extra = sc[sc["target"] == "caseload_48"].assign(target="caseload_40", bound="<= 40")
+    fig = charts.fan_chart(res.timeseries, pd.concat([sc, extra], ignore_index=True))
+    for name in res.scenario_names:
+        lines = {ln.get_gid(): ln for ln in axes(fig, f"fan:{name}").lines if ln.get_gid()}
+        assert set(lines["target:caseload_48"].get_ydata()) == {48.0}
+        assert set(lines["target:caseload_40"].get_ydata()) == {40.0}
+        assert (
+            lines["target:caseload_48"].get_linestyle()
+            != lines["target:caseload_40"].get_linestyle()
+        )
+    legend = " ".join(t.get_text() for t in fig.legends[0].get_texts())
+    assert "target \u2264 48" in legend and "target \u2264 40" in legend
+
+
+def test_workforce_has_funded_posts_and_every_scenario_drawn_its_own_way():
+    res = loaded("five")
+    fig = charts.workforce(res.timeseries, res.scenarios)
+    ts = res.timeseries
+    funded = {ln.get_label(): ln for ln in axes(fig, "workforce:establishment_fte").lines}
+    for name in res.scenario_names:
+        want = ts[ts["scenario"] == name].groupby("date")["establishment_fte"].median()
+        assert np.allclose(funded[scenario_label(name)].get_ydata(), want.to_numpy())
+    for col in ("establishment_fte", "qualified_fte", "asye_fte", "agency_fte", "vacancy_fte"):
+        lines = axes(fig, f"workforce:{col}").lines
+        assert len(lines) == len(res.scenario_names)
+        looks = {(ln.get_linestyle(), ln.get_marker()) for ln in lines}
+        assert len(looks) == len(lines), "lines that coincide can still be told apart"
+        marks = {ln.get_markevery()[0] for ln in lines}
+        assert len(marks) == len(lines), "markers at different months"
 
 
 def test_distribution_medians_match_scenarios_csv():
@@ -286,6 +322,8 @@ def test_every_chart_reads_well(kind):
     assert expected | {"cost_vs_probability", "workforce"} <= set(figs)
     for name, fig in figs.items():
         assert overlapping_texts(fig) == [], name
+        cut = [t.get_text() for t in fig.findobj(Text) if "\u2026" in t.get_text()]
+        assert cut == [], f"{name}: text cut short instead of wrapped"
         for ax in fig.axes:
             if ax.get_label():
                 assert ax.lines or ax.patches or ax.collections, f"{name}: empty {ax.get_label()}"

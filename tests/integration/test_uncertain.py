@@ -149,7 +149,8 @@ def test_sensitivity_varies_each_value_with_the_others_at_their_means(tmp_path, 
     assert vs[2].values == pytest.approx({**means, "pathway.drift_strength": 0.3})
 
     out = tmp_path / "sens"
-    args = ["sensitivity", str(path), "--replications", "3", "--out", str(out), "--quiet"]
+    oat = ["--method", "oat"]
+    args = ["sensitivity", str(path), *oat, "--replications", "3", "--out", str(out), "--quiet"]
     assert main([*args, "--path", "pathway.drift_strength"]) == 0
     table = pd.read_csv(out / "sensitivity.csv")
     assert set(table["path"]) == {"pathway.drift_strength"}
@@ -172,5 +173,6 @@ def test_sensitivity_varies_each_value_with_the_others_at_their_means(tmp_path, 
     monkeypatch.setattr("sim.experiment.sensitivity.run_experiment", refuse)
     assert main([*args, "--path", "pathway.drift_strength", "--resume"]) == 0
     assert (
-        main(["sensitivity", str(write_experiment(tmp_path, [BASELINE])), "--out", str(out)]) == 2
+        main(["sensitivity", str(write_experiment(tmp_path, [BASELINE])), "--out", str(out), *oat])
+        == 2
     )

@@ -23,7 +23,9 @@ class AgencyRuntime(PolicyRuntime):
         s, lv = self.spec, self.levers
         span = self.by_day - self.start_day
         progress = 1.0 if span <= 0 else min(1.0, max(0.0, (start - self.start_day) / span))
-        lv.agency_max_share = self.from_share + (s.max_share - self.from_share) * progress
+        # "down to" never raises the cap: the lower of the policy's and the config's own
+        goal = s.ceiling(self.from_share)
+        lv.agency_max_share = self.from_share + (goal - self.from_share) * progress
         if s.premium_cap_gbp_per_year is not None:
             lv.agency_premium_gbp_per_year = min(self.base_premium, s.premium_cap_gbp_per_year)
             lv.agency_cover_delay_days = self.base_delay * self.effect("cover_delay_multiplier")

@@ -74,6 +74,30 @@ def fit_text(
         probe.remove()
 
 
+def wrap_px(
+    fig: Figure, text: str, size: float, max_px: float, weight: str = "normal"
+) -> list[str]:
+    """``text`` wrapped at word breaks into lines no wider than ``max_px`` pixels at ``size``
+    points, as many lines as that takes: never cut (a single word wider than the width
+    keeps its own line)."""
+    probe = fig.text(0, 0, text, size=size, weight=weight)
+
+    def width(s: str) -> float:
+        probe.set_text(s)
+        return px(fig, probe).width
+
+    try:
+        lines: list[str] = []
+        for word in text.split():
+            if lines and width(f"{lines[-1]} {word}") <= max_px:
+                lines[-1] = f"{lines[-1]} {word}"
+            else:
+                lines.append(word)
+        return lines
+    finally:
+        probe.remove()
+
+
 def px(fig: Figure, text: object) -> Bbox:
     return text.get_window_extent(fig.canvas.get_renderer())  # type: ignore[attr-defined]
 

@@ -34,7 +34,7 @@ def cost_vs_probability(
     *,
     styles: dict[str, Style] | None = None,
 ) -> Figure:
-    """Cost a year (GBP million, mean over the simulated futures) against the probability of
+    """Cost a year (£ million, mean over the simulated futures) against the probability of
     meeting the target, one numbered point per scenario with its 95% interval, and a key
     beside it. Points closer than a marker are drawn side by side."""
     info = target_info(scenarios, target)
@@ -141,7 +141,7 @@ def cost_vs_probability(
         )
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.xaxis.set_major_formatter(ScalarFormatter(useOffset=False))
-    ax.set_xlabel("Cost a year (GBP million)", size=13)
+    ax.set_xlabel("Cost a year (\u00a3 million)", size=13)
     ax.set_ylabel("Chance of meeting the target", size=13)
     ax.tick_params(labelsize=12)
     ax.grid(color="#e5e5e5", zorder=0)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import textwrap
 
 import matplotlib.dates as mdates
 import numpy as np
@@ -23,25 +24,25 @@ from sim.report.charts.style import (
     Style,
     darker,
     fmt_pct,
-    fmt_value,
     is_share,
     metric_short,
     scenario_label,
     scenario_styles,
     target_info,
+    target_names,
     target_rows,
 )
 
+TARGET_LINESTYLES: tuple[str, ...] = (":", "-.", "--")
+"""How each target on a fan chart's metric is drawn: the headline first."""
+
 WORKFORCE = (
+    ("establishment_fte", "Funded posts (establishment, FTE)"),
     ("qualified_fte", "Permanent qualified (FTE)"),
     ("asye_fte", "NQSWs in the ASYE (FTE)"),
     ("agency_fte", "Agency (FTE)"),
     ("vacancy_fte", "Vacancies (FTE, funded posts not filled permanently)"),
 )
-
-
-def _short(label: str, n: int) -> str:
-    return label if len(label) <= n else label[: n - 1].rstrip() + "\u2026"
 
 
 def _styles(rows: pd.DataFrame, styles: dict[str, Style] | None) -> dict[str, Style]:
@@ -98,7 +99,13 @@ def fan_chart(
     rows = target_rows(scenarios, info.name)
     styles = _styles(rows, styles)
     metric = metric or info.metric
-    show_target = metric == info.metric
+    # Every target on this metric gets its line (an experiment may hold 18 and 20).
+    on_metric = [target_info(scenarios, t) for t in target_names(scenarios)]
+    on_metric = [t for t in on_metric if t.metric == metric]
+    on_metric.sort(key=lambda t: t.name != info.name)  # the headline first
+    chances = {
+        t.name: target_rows(scenarios, t.name).set_index("scenario")["p_met"] for t in on_metric
+    }
     base = str(rows.loc[rows["baseline"], "scenario"].iloc[0])
     q = (
         timeseries.groupby(["scenario", "date"])[metric]
@@ -116,7 +123,7 @@ def fan_chart(
         fig.delaxes(ax)
     base_q = q.loc[base] if base in q.index.get_level_values(0) else None
     label_chars = 44 if ncols <= 2 else 34 if ncols == 3 else 26
-    for ax, name, (_, r) in zip(axes, names, rows.iterrows(), strict=False):
+    for ax, name in zip(axes, names, strict=False):
         st = styles[name]
         ax.set_label(f"fan:{name}")
         if name not in q.index.get_level_values(0):
@@ -142,12 +149,25 @@ def fan_chart(
             lw=2.4,
             label="median",
         )
-        if show_target:
-            ax.axhline(info.bound, color=INK, ls=":", lw=1.4, label="target")
-        ax.axvline(pd.Timestamp(info.date), color=INK, ls="-", lw=0.8, alpha=0.6)
-        title = _short(scenario_label(name), label_chars) + (" (baseline)" if name == base else "")
-        if show_target:
-            title += f"\n{fmt_pct(r['p_met'])} of futures meet the target"
+        for k, t in enumerate(on_metric):
+            ax.axhline(
+                t.bound,
+                color=INK,
+                ls=TARGET_LINESTYLES[k % len(TARGET_LINESTYLES)],
+                lw=1.4,
+                label="target",
+                gid=f"target:{t.name}",
+            )
+        for when in sorted({t.date for t in on_metric} | {info.date}):
+            ax.axvline(pd.Timestamp(when), color=INK, ls="-", lw=0.8, alpha=0.6)
+        title = scenario_label(name) + (" (baseline)" if name == base else "")
+        title = textwrap.fill(title, label_chars)
+        if len(on_metric) == 1:
+            title += f"\n{fmt_pct(chances[info.name][name])} of futures meet the target"
+        elif on_metric:
+            title += "\nfutures meeting it: " + ", ".join(
+                f"{fmt_pct(chances[t.name][name])} ({t.symbol} {t.bound_text})" for t in on_metric
+            )
         ax.set_title(title, size=12, loc="left")
         time_axes(ax, is_share(metric))
         if is_share(metric):
@@ -168,14 +188,27 @@ def fan_chart(
                 label=f"{scenario_label(base)} median",
             )
         )
-    if show_target:
+    for k, t in enumerate(on_metric):
         handles.append(
             Line2D(
-                [], [], color=INK, ls=":", lw=1.4, label=f"target {info.symbol} {info.bound_text}"
+                [],
+                [],
+                color=INK,
+                ls=TARGET_LINESTYLES[k % len(TARGET_LINESTYLES)],
+                lw=1.4,
+                label=f"target {t.symbol} {t.bound_text}",
             )
         )
+    dates = sorted({t.date for t in on_metric} | {info.date})
     handles.append(
-        Line2D([], [], color=INK, lw=0.8, alpha=0.6, label=f"target date {info.date:%d %b %Y}")
+        Line2D(
+            [],
+            [],
+            color=INK,
+            lw=0.8,
+            alpha=0.6,
+            label="target date " + " and ".join(f"{d:%d %b %Y}" for d in dates),
+        )
     )
     fig.legend(
         handles=handles, loc="outside lower center", ncols=len(handles), fontsize=11, frameon=False
@@ -191,31 +224,40 @@ def workforce(
     *,
     styles: dict[str, Style] | None = None,
 ) -> Figure:
-    """Permanent qualified, ASYE and agency FTE and vacancies over time: the median over
-    the simulated futures, one line per scenario."""
+    """Funded posts (the establishment), permanent qualified, ASYE and agency FTE and
+    vacancies over time: the median over the simulated futures, one line per scenario.
+    Every scenario has its own line style and markers, placed at different months, so
+    scenarios with the same workforce still show one above the other."""
     rows = target_rows(scenarios)
     styles = _styles(rows, styles)
-    cols = [c for c, _ in WORKFORCE]
+    panels = [p for p in WORKFORCE if p[0] in timeseries]
+    cols = [c for c, _ in panels]
     med = timeseries.groupby(["scenario", "date"])[cols].median()
     n_reps = int(timeseries.groupby("scenario")["replication"].nunique().max())
-    names = list(rows["scenario"])
-    fig = new_figure((13.333, 8.2 if len(names) <= 6 else 9))
-    axes = fig.subplots(2, 2, sharex=True).ravel()
-    for ax, (col, title) in zip(axes, WORKFORCE, strict=True):
+    names = [n for n in rows["scenario"] if n in med.index.get_level_values(0)]
+    months = med.loc[names[0]].shape[0] if names else 1
+    # About six markers a line, each scenario's at other months than the others'.
+    step = max(len(names), months // 6, 1)
+    fig = new_figure((13.333, 8.4 if len(names) <= 6 else 9.2))
+    grid = fig.subplots(2, 3, sharex=True).ravel()
+    for ax, (col, title) in zip(grid, panels, strict=False):
         ax.set_label(f"workforce:{col}")
-        for name in names:
-            if name not in med.index.get_level_values(0):
-                continue
+        for k, name in enumerate(names):
             st = styles[name]
             d = med.loc[name]
+            base = st.colour == BASELINE_COLOUR
             ax.plot(
                 pd.to_datetime(d.index),
                 d[col],
                 color=st.colour,
                 ls=st.linestyle,
-                lw=2.6 if st.colour == BASELINE_COLOUR else 1.9,
+                lw=3.2 if base else 1.8,
+                marker=st.marker,
+                ms=7 if base else 6,
+                markevery=(k * (step // max(len(names), 1)), step),
+                mec="white" if base else st.colour,
                 label=scenario_label(name),
-                zorder=3 if st.colour == BASELINE_COLOUR else 2,
+                zorder=2 if base else 3,  # the baseline beneath: a policy equal to it shows
             )
         ax.set_title(title, size=12, loc="left")
         ax.grid(color="#eeeeee")
@@ -224,15 +266,26 @@ def workforce(
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
         _date_axis(ax)
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(
-        handles,
-        labels,
-        loc="outside lower center",
-        ncols=min(len(names), 6),
-        fontsize=11,
-        frameon=False,
-    )
+    for ax in grid[len(panels) :]:  # the spare cell holds the key
+        ax.axis("off")
+        above = grid[list(grid).index(ax) - 3]  # the panel above it shows the dates itself
+        above.xaxis.set_tick_params(labelbottom=True)
+    handles, labels = grid[0].get_legend_handles_labels()
+    key = grid[-1] if len(panels) < len(grid) else None
+    if key is not None:
+        key.legend(
+            handles,
+            labels,
+            loc="center left",
+            fontsize=12,
+            frameon=False,
+            title="Scenario (median of the futures)",
+            title_fontsize=12,
+            alignment="left",
+            handlelength=4,
+        )
+    else:  # pragma: no cover - six panels leave no spare cell
+        fig.legend(handles, labels, loc="outside lower center", ncols=3, frameon=False)
     fig.suptitle(
         f"Workforce over time (median of {n_reps} simulated futures)", size=16, weight="bold"
     )
@@ -379,6 +432,17 @@ def months_to_target(
             va="bottom",
             transform=ax.get_xaxis_transform(),
         )
+    # Where a line crosses half is the tables' months to target (Kaplan-Meier median).
+    ax.axhline(0.5, color="#999999", ls="--", lw=1, zorder=1, gid="half")
+    ax.text(
+        horizon,
+        0.5,
+        "half of the futures ",
+        size=10,
+        color="#555555",
+        ha="right",
+        va="bottom",
+    )
     ax.set_xlim(0, horizon)
     ax.set_ylim(-0.02, 1.02)
     _percent_axis(ax)
@@ -399,7 +463,7 @@ def months_to_target(
     )
     fig.suptitle(
         f"Months until {metric_short(info.metric)} {info.symbol} "
-        f"{fmt_value(info.bound, info.metric)} for good (to the end of the run)",
+        f"{info.bound_text} for good (to the end of the run)",
         size=15,
         weight="bold",
     )
