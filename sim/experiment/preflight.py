@@ -36,7 +36,12 @@ from sim.experiment.first_year import (
 from sim.experiment.region import council_experiments
 from sim.metrics import BY_COLUMN
 from sim.model import core
-from sim.model.steady_state import NoSteadyState, routing_matrix, stage_entry_rates
+from sim.model.steady_state import (
+    NoSteadyState,
+    routing_matrix,
+    stage_entry_rates,
+    stage_means_days,
+)
 from sim.model.timeline import DAYS_PER_YEAR
 
 # Fitted to the 2-core reference machine (benchmarks/README.md, 2026-11-26). Compiled
@@ -69,7 +74,13 @@ def estimate_seconds(cfg: CouncilConfig, policies: Sequence[object] = ()) -> flo
     years = cfg.horizon_months / 12
     open_children = sum(getattr(cfg.initial_cases, s) for s in STAGES)
     try:
-        rates = stage_entry_rates(cfg.pathway, d.referrals_per_year, d.rereferral.probability)
+        rates = stage_entry_rates(
+            cfg.pathway,
+            d.referrals_per_year,
+            d.rereferral.probability,
+            d.nfa_at_referral,
+            d.uasc_per_year,
+        )
         entries = sum(rates.values()) * years + open_children
         open_peak = float(open_children)
     except NoSteadyState:
@@ -99,7 +110,8 @@ def _entries_growing(cfg: CouncilConfig) -> tuple[float, float]:
     exponential with its mean duration."""
     p, d = cfg.pathway, cfg.demand
     r = routing_matrix(p)
-    means = np.array([getattr(p, s).duration.mean() for s in STAGES])
+    stage_means = stage_means_days(cfg)
+    means = np.array([stage_means[s] for s in STAGES])
     x = np.array([getattr(cfg.initial_cases, s) for s in STAGES], dtype=float)
     arrivals = d.referrals_per_year / (1.0 - d.rereferral.probability) / DAYS_PER_YEAR
     entries = float(x.sum())

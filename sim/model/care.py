@@ -216,7 +216,7 @@ class Care:
         return Stay(route.name, route.legal_status, days, exit)
 
 
-def mean_stay_days(cfg: CouncilConfig, samples: int = 200_000, seed: int = 12345) -> float:
+def mean_stay_days(cfg: CouncilConfig, samples: int = 50_000, seed: int = 12345) -> float:
     """The mean length of a looked-after stay (days) for children referred at the config's
     ages, by Monte Carlo with a fixed seed (for calibration and checks: the steady state
     has LAC stock = starts x this). Ages at entering care are taken as the ages at
