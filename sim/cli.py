@@ -763,6 +763,45 @@ def cmd_optimise(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_observed(args: argparse.Namespace) -> int:
+    """Count a council's returns year by year and write what they say happened after a date
+    as the observed points of a backtest."""
+    from sim.returns import observed
+    from sim.returns.errors import ReturnsError
+    from sim.returns.read import read_returns
+
+    out = Path(args.out)
+    if out.is_dir():
+        raise UsageError(f"--out {out}: is a folder; give the CSV file to write")
+    if out.exists() and not args.force:
+        raise UsageError(f"--out {out}: exists; use --force to replace it")
+    try:
+        figures = observed.yearly_figures(read_returns(args.folder))
+    except ReturnsError as exc:
+        raise UsageError(str(exc)) from None
+    except observed.NothingToCount as exc:
+        raise UsageError(f"{args.folder}: {exc}") from None
+    with pd.option_context("display.width", 120, "display.max_columns", 20):
+        for title, table in observed.summary(figures).items():
+            print(f"{args.folder}: {title}\n{table.to_string()}\n")
+    points = observed.observed_points(figures, args.after, str(args.folder))
+    if points.empty:
+        suggested = observed.suggest_as_of(figures)
+        hint = f"; --after {suggested} leaves the last whole years" if suggested else ""
+        raise UsageError(
+            f"--after {args.after}: the returns cover no whole year or census day after it{hint}"
+        )
+    observed.write_observed(points, out)
+    months = observed.months_to_cover(args.after, points)
+    print(
+        f"wrote {out}: {len(points)} points from {points['date'].min()} to "
+        f"{points['date'].max()} ({', '.join(dict.fromkeys(points['metric']))})\n"
+        f"next: csc-sim backtest CONFIG --observed {out} --horizon-months {months} --out DIR "
+        f"(CONFIG calibrated with --as-of {args.after})"
+    )
+    return EXIT_OK
+
+
 def _share(low: float, high: float) -> Any:
     """An argparse type: a number above ``low`` and below ``high``."""
 
@@ -829,6 +868,24 @@ def _optimise_parser(sub: Any) -> None:
     op.add_argument("--force", action="store_true", help="overwrite a non-empty --out")
     op.add_argument("--quiet", action="store_true", help="no progress bars")
     op.set_defaults(func=cmd_optimise)
+
+
+def _observed_parser(sub: Any) -> None:
+    obs = sub.add_parser(
+        "observed",
+        help="count a council's returns year by year and write what they say happened after "
+        "a date as a backtest's observed points",
+    )
+    obs.add_argument("folder", help="folder of returns (as csc-sim returns writes them)")
+    obs.add_argument(
+        "--after",
+        required=True,
+        type=_date,
+        help="only what happened after this day (YYYY-MM-DD): the --as-of of csc-sim calibrate",
+    )
+    obs.add_argument("--out", required=True, help="the observed CSV to write")
+    obs.add_argument("--force", action="store_true", help="replace --out if it exists")
+    obs.set_defaults(func=cmd_observed)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -1019,6 +1076,7 @@ def build_parser() -> argparse.ArgumentParser:
     _returns_parser(sub)
     _calibrate_parser(sub)
     _optimise_parser(sub)
+    _observed_parser(sub)
     return p
 
 

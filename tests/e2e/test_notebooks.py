@@ -1,26 +1,42 @@
 """The notebooks are stored without outputs and run top to bottom (nbclient) on a small
-experiment and a small council."""
+experiment and on the shipped example returns."""
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
 import shutil
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
 
+from sim.config.loader import load_config
+from sim.experiment.observed import read_observed
 from tests.conftest import ROOT
 from tests.support.results import results_folder
 
 NOTEBOOKS = ROOT / "notebooks"
+EXAMPLE = NOTEBOOKS / "example_returns"
+NOTEBOOK_ENV = ("CSC_SIM_RESULTS", "CSC_SIM_THRESHOLD", "CSC_SIM_WORKDIR", "CSC_SIM_RETURNS",
+                "CSC_SIM_AS_OF")  # fmt: skip
 
 
-def _run(name: str, monkeypatch, env: dict[str, str]) -> nbformat.NotebookNode:
+def _run(
+    name: str, monkeypatch, env: dict[str, str], nb: nbformat.NotebookNode | None = None
+) -> nbformat.NotebookNode:
+    """Run notebook ``name`` (or ``nb``, read from it, whose outputs are kept if a cell
+    fails) with only ``env`` of the notebooks' variables set."""
+    for k in NOTEBOOK_ENV:
+        monkeypatch.delenv(k, raising=False)
     for k, v in env.items():
         monkeypatch.setenv(k, v)  # the kernel inherits the test's environment
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    nb = nb if nb is not None else nbformat.read(NOTEBOOKS / name, as_version=4)
     NotebookClient(
         nb, timeout=240, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
     ).execute()
@@ -63,20 +79,62 @@ def test_analyse_experiment_notebook_runs(monkeypatch, tmp_path):
     ), "the notebook only reads the results folder"
 
 
-def test_calibrate_council_notebook_runs(monkeypatch, tmp_path):
-    nb = _run("calibrate_council.ipynb", monkeypatch, {"CSC_SIM_WORKDIR": str(tmp_path)})
-    config = tmp_path / "my_council.yaml"
-    assert config.exists() and "assumption" in config.read_text()
-    import sim
-    from sim.model.steady_state import expected_open_cases, stage_means_days
+def _digest(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
-    cfg = sim.load_config(config)
-    expected = expected_open_cases(
-        cfg.pathway,
-        cfg.demand.referrals_per_year,
-        cfg.demand.rereferral.probability,
-        lac_mean_days=stage_means_days(cfg)["lac"],
+
+def test_calibrate_council_notebook_runs(monkeypatch, tmp_path):
+    before = _digest(EXAMPLE)
+    nb = _run("calibrate_council.ipynb", monkeypatch, {"CSC_SIM_WORKDIR": str(tmp_path)})
+    # the calibrated config loads, as of the default date: the example's 30 September 2019
+    config = tmp_path / "my_council.yaml"
+    cfg = load_config(config)
+    as_of = cfg.start_date - dt.timedelta(days=1)
+    assert as_of == dt.date(2019, 9, 30)
+    text = config.read_text()
+    assert "95%" in text and "template (configs/cheshire_east_2017.yaml)" in text
+    # the observed points come from the returns after as-of only: stocks on later days,
+    # flows over windows that begin after it
+    points = read_observed(tmp_path / "observed.csv")
+    assert {"referrals", "open_lac", "open_cp", "agency_fte", "joiners", "leavers"} <= set(
+        points["metric"]
     )
-    for stage, n in cfg.initial_cases.model_dump(exclude={"time_in_stage"}).items():
-        assert expected[stage] == pytest.approx(n, rel=0.02), stage
-    assert _outputs(nb, "image/png"), "the check plots are drawn"
+    for date, window in zip(points["date"], points["window_months"], strict=True):
+        first = pd.Timestamp(date) - pd.DateOffset(months=window) + pd.Timedelta(days=1)
+        assert (date if window == 1 else first.date()) > as_of, (date, window)
+    # the backtest of the calibrated config against them wrote its coverage and charts
+    cover = pd.read_csv(tmp_path / "backtest" / "coverage.csv")
+    assert cover["scope"].iloc[0] == "all" and cover["points"].iloc[0] == len(points)
+    summary = json.loads((tmp_path / "backtest" / "backtest_summary.json").read_text())
+    assert summary["start_date"] == str(cfg.start_date) and summary["replications"] == 40
+    charts = sorted((tmp_path / "backtest").glob("backtest_*.png"))
+    assert len(charts) == points["metric"].nunique()
+    assert len(_outputs(nb, "image/png")) == len(charts), "every chart is shown"
+    assert "Thin data" in "".join(_outputs(nb, "stdout"))
+    assert _digest(EXAMPLE) == before, "the notebook only reads the returns"
+
+
+def test_calibrate_council_notebook_explains_bad_returns(monkeypatch, tmp_path):
+    returns, work = tmp_path / "returns", tmp_path / "work"
+    shutil.copytree(EXAMPLE, returns)
+    details = returns / "cin_census" / "2019-20" / "cin_details.csv"
+    lines = details.read_text().splitlines(keepends=True)
+    cells = lines[5].split(",")  # data row 5
+    cells[2] = "2019-02-30"  # CINreferralDate
+    lines[5] = ",".join(cells)
+    details.write_text("".join(lines))
+    nb = nbformat.read(NOTEBOOKS / "calibrate_council.ipynb", as_version=4)
+    env = {"CSC_SIM_WORKDIR": str(work), "CSC_SIM_RETURNS": str(returns)}
+    with pytest.raises(CellExecutionError, match="ReturnsError"):
+        _run("calibrate_council.ipynb", monkeypatch, env, nb)
+    printed = "".join(_outputs(nb, "stdout"))
+    assert f"The returns in {returns} cannot be read" in printed
+    assert (
+        "cin_census/2019-20/cin_details.csv, row 5 (line 6), column CINreferralDate: "
+        "'2019-02-30': is not a date"
+    ) in printed
+    assert list(work.iterdir()) == [], "nothing is written from bad returns"
