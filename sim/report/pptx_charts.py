@@ -120,6 +120,22 @@ def bar_chart(
     return chart
 
 
+def _keyed_chart(slide: Slide, box: Box, kind: XL_CHART_TYPE, data: ChartData, alt: str) -> Chart:
+    """A native chart of ``kind`` in ``box`` with its alt text, no title (the slide's title
+    says it), 12-point text and the key below."""
+    frame = slide.shapes.add_chart(kind, *box.emu(), data)
+    assert isinstance(frame, GraphicFrame)
+    set_alt_text(frame, alt)
+    chart = frame.chart
+    chart.has_title = False
+    chart.font.size = Pt(12)
+    chart.has_legend = True
+    assert chart.legend is not None
+    chart.legend.position = XL_LEGEND_POSITION.BOTTOM
+    chart.legend.include_in_layout = False
+    return chart
+
+
 def line_chart(
     slide: Slide,
     box: Box,
@@ -134,16 +150,7 @@ def line_chart(
     data.categories = list(dates)
     for ln in lines:
         data.add_series(ln.name, [_num(v) for v in ln.values])
-    frame = slide.shapes.add_chart(XL_CHART_TYPE.LINE, *box.emu(), data)
-    assert isinstance(frame, GraphicFrame)
-    set_alt_text(frame, alt)
-    chart = frame.chart
-    chart.has_title = False
-    chart.font.size = Pt(12)
-    chart.has_legend = True
-    assert chart.legend is not None
-    chart.legend.position = XL_LEGEND_POSITION.BOTTOM
-    chart.legend.include_in_layout = False
+    chart = _keyed_chart(slide, box, XL_CHART_TYPE.LINE, data, alt)
     for series, ln in zip(chart.plots[0].series, lines, strict=True):
         series.smooth = False
         series.marker.style = XL_MARKER_STYLE.NONE
@@ -177,16 +184,7 @@ def column_chart(
     data.categories = list(categories)
     for name, values, _ in series:
         data.add_series(name, [_num(v) for v in values])
-    frame = slide.shapes.add_chart(XL_CHART_TYPE.COLUMN_CLUSTERED, *box.emu(), data)
-    assert isinstance(frame, GraphicFrame)
-    set_alt_text(frame, alt)
-    chart = frame.chart
-    chart.has_title = False
-    chart.font.size = Pt(12)
-    chart.has_legend = True
-    assert chart.legend is not None
-    chart.legend.position = XL_LEGEND_POSITION.BOTTOM
-    chart.legend.include_in_layout = False
+    chart = _keyed_chart(slide, box, XL_CHART_TYPE.COLUMN_CLUSTERED, data, alt)
     plot = chart.plots[0]
     plot.gap_width = 80
     plot.has_data_labels = True
