@@ -80,7 +80,9 @@ def test_a_point_at_the_models_median_is_inside_and_one_far_off_is_not(first, tm
     at_median = again[again["source"] == "the model's median"]
     far = again[again["source"] == "far off"]
     assert at_median["inside_50"].all() and at_median["inside_90"].all()
-    assert (at_median["pit"] == 0.5).all()  # the middle of three replications
+    # the middle of three replications: 1/2, or between 1/3 and 2/3 where it ties with a
+    # second one (mid-rank PIT; a share of whole workers can repeat)
+    assert at_median["pit"].between(1 / 3, 2 / 3).all()
     assert not far["inside_50"].any() and not far["inside_90"].any()
     assert (far["pit"] == 1.0).all()
     cover = pd.read_csv(tmp_path / "again" / "coverage.csv").set_index("scope")

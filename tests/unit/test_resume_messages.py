@@ -250,7 +250,7 @@ def test_report_of_infinite_costs_and_a_target_without_a_description(copy, capsy
     table.to_csv(out / "scenarios.csv", index=False)
     assert main(["report", str(out)]) == 0, capsys.readouterr().err
     page = (out / "report.html").read_text()
-    assert "GBP not finite" in page
+    assert "not finite" in page  # the infinite cost is said, not printed as inf or nan
     assert "Target: nan" not in page and "target: nan" not in page.lower()
     slides = Presentation(str(out / "slides.pptx")).slides
     text = " ".join(s.text_frame.text for sl in slides for s in sl.shapes if s.has_text_frame)
