@@ -154,7 +154,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"  turnover (12 m)     {_fmt(summary['mean']['turnover_12m'], pct=True)} on average",
         f"  agency share        {_fmt(s['agency_share'], pct=True)}"
         f" -> {_fmt(e['agency_share'], pct=True)}",
-        f"  cost                GBP {summary['totals']['cost_gbp'] / 1e6:,.2f}m over the horizon",
+        f"  cost                £{summary['totals']['cost_gbp'] / 1e6:,.2f}m over the horizon",
         f"  target: {t['metric']} <= {t['max']:g} at {t['target_date']}"
         f" (and {t['sustain_months']} months before): {'MET' if t['met'] else 'NOT MET'}"
         f" (then {_fmt(t['value_at_target_date'])}, {_fmt(t['unallocated_at_target_date'])}"
@@ -215,7 +215,7 @@ def _print_scenarios(table: pd.DataFrame) -> None:
         print(f"\n{target}: {first['metric']} {first['bound']} at {first['target_date']}")
         print(
             f"  {'scenario':<28}{'P(met)':>8}{'95% interval':>16}{'vs baseline':>14}"
-            f"{'GBP m/yr':>10}{'waiting':>9}"
+            f"{'£m a year':>10}{'waiting':>9}"
         )
         for _, r in rows.iterrows():
             vs = "baseline" if r["baseline"] else f"{100 * r['diff_vs_baseline']:+.0f} pp"
