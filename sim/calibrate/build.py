@@ -32,6 +32,7 @@ from sim.config.council import (
     month_ends,
 )
 from sim.config.loader import check_own_target, to_plain, validate_council
+from sim.experiment.stats import Z95
 from sim.model.timeline import DAYS_PER_YEAR
 
 log = logging.getLogger(__name__)
@@ -276,7 +277,7 @@ def _demand(b: _Builder, t: ReturnsTables, w: Window) -> None:
     cure, n_closed = rr.fit, rr.closures
     p = rr.realised
     se_p = (
-        (cure.probability.high - cure.probability.low) / (2 * 1.96)  # type: ignore[operator]
+        (cure.probability.high - cure.probability.low) / (2 * Z95)  # type: ignore[operator]
         if cure is not None
         else 0.0
     )
@@ -284,15 +285,15 @@ def _demand(b: _Builder, t: ReturnsTables, w: Window) -> None:
     value = total.value * (1 - p)
     # delta method on T (1 - p), T and p independent
     se_t = (
-        (math.log(total.high) - math.log(total.low)) / (2 * 1.96) * total.value
+        (math.log(total.high) - math.log(total.low)) / (2 * Z95) * total.value
         if total.low and total.high and total.low > 0
         else math.nan
     )
     se = math.sqrt(((1 - p) * se_t) ** 2 + (total.value * se_p) ** 2)
     first = Estimate(
         value,
-        value - 1.96 * se,
-        value + 1.96 * se,
+        value - Z95 * se,
+        value + Z95 * se,
         total.n,
         "referrals",
         total.source,

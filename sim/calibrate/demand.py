@@ -17,6 +17,7 @@ from sim.calibrate.estimate import Estimate, Window, normal, rate, share
 from sim.calibrate.inputs import ReturnsTables
 from sim.calibrate.survival import CureFit, Spells, fit_cure
 from sim.config.council import AGE_BANDS_YEARS
+from sim.experiment.stats import Z95
 from sim.model.timeline import DAYS_PER_YEAR
 
 REFERRALS = "CIN census referrals"
@@ -95,11 +96,10 @@ def referral_rate(refs: pd.DataFrame, w: Window) -> ReferralFit:
     cov = np.asarray(res.cov_params(), dtype=float)
     how = "Poisson log-linear fit of monthly counts, at the window's end"
     b, se_b = params[-1], math.sqrt(cov[-1, -1])
-    z = 1.959963984540054
     trend_est = Estimate(
         math.expm1(b),
-        math.expm1(b - z * se_b),
-        math.expm1(b + z * se_b),
+        math.expm1(b - Z95 * se_b),
+        math.expm1(b + Z95 * se_b),
         n,
         "referrals",
         REFERRALS,

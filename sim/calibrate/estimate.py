@@ -11,6 +11,7 @@ import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
 from statsmodels.stats.rates import confint_poisson
 
+from sim.experiment.stats import Z95
 from sim.model.timeline import DAYS_PER_YEAR
 
 THIN = 30
@@ -124,14 +125,20 @@ def normal(
 ) -> Estimate:
     """A value with a normal 95% interval from its standard error (``log``: the standard
     error is of the value's logarithm, so the interval is value x exp(+-1.96 se))."""
-    z = 1.959963984540054
     if not math.isfinite(se):
         return Estimate(value, None, None, n, unit, source, window, how)
     if log:
         return Estimate(
-            value, value * math.exp(-z * se), value * math.exp(z * se), n, unit, source, window, how
+            value,
+            value * math.exp(-Z95 * se),
+            value * math.exp(Z95 * se),
+            n,
+            unit,
+            source,
+            window,
+            how,
         )
-    return Estimate(value, value - z * se, value + z * se, n, unit, source, window, how)
+    return Estimate(value, value - Z95 * se, value + Z95 * se, n, unit, source, window, how)
 
 
 def sig(x: float, digits: int = 4) -> float:

@@ -35,6 +35,7 @@ from scipy import stats
 from sim.calibrate.estimate import Estimate, Window, normal, round_shares, sig
 from sim.config.council import MIN_STAGE_MEAN_DAYS
 from sim.config.distributions import MAX_DAYS
+from sim.experiment.stats import Z95
 
 log = logging.getLogger(__name__)
 
@@ -426,8 +427,8 @@ def fit_cure(spells: Spells, source: str, window: Window, unit: str) -> CureFit 
     cured, se_cured = p[0], math.sqrt(max(cov[0, 0], 0.0))
     prob = Estimate(
         1 - cured,
-        max(0.0, 1 - cured - 1.959963984540054 * se_cured),
-        min(1.0, 1 - cured + 1.959963984540054 * se_cured),
+        max(0.0, 1 - cured - Z95 * se_cured),
+        min(1.0, 1 - cured + Z95 * se_cured),
         n,
         unit,
         source,
