@@ -27,6 +27,7 @@ from sim.report.charts.layout import (
     message_figure,
     new_figure,
     px,
+    title_block,
     wrap_px,
 )
 from sim.report.charts.policies import cost_vs_probability, paired_differences
@@ -106,28 +107,16 @@ def policy_comparison(
     fig = new_figure(SLIDE_SIZE, constrained=False)
     W, H = fig.bbox.width, fig.bbox.height
 
-    title = fig.text(
+    top = title_block(
+        fig,
         0.03,
         0.965,
         fit_lines(finding(rows, info), 22, 0.94 * W, fig, "bold"),
-        size=22,
-        weight="bold",
-        va="top",
-        color=INK,
-        gid="title",
+        fit_lines(finding_detail(rows, info), 13, 0.94 * W, fig),
+        (22, 13),
+        gids=True,
         linespacing=1.15,
     )
-    top = 0.965 - px(fig, title).height / H - 0.012
-    sub = fig.text(
-        0.03,
-        top,
-        fit_lines(finding_detail(rows, info), 13, 0.94 * W, fig),
-        size=13,
-        va="top",
-        color=MUTED,
-        gid="subtitle",
-    )
-    top -= px(fig, sub).height / H
     foot_text = (
         "Intervals: Wilson 95% over the simulated futures. Cost: mean a year over "
         "the run, pay with on-costs, agency, team managers, recruitment and policy costs."

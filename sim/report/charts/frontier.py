@@ -13,7 +13,16 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from sim.report.charts.layout import INK, MUTED, err, fit_lines, fit_text, new_figure, px
+from sim.report.charts.layout import (
+    INK,
+    MUTED,
+    err,
+    fit_lines,
+    fit_text,
+    new_figure,
+    px,
+    title_block,
+)
 
 VERDICT_STYLE: dict[str, tuple[str, str, str]] = {
     "meets": ("#117733", "o", "meets"),
@@ -60,38 +69,22 @@ def frontier_chart(
     interval; the frontier and the answer numbered and named in a key beside the chart."""
     fig = new_figure((13.333, 7.5), constrained=False)
     W, H = fig.bbox.width, fig.bbox.height
-    title = fig.text(
-        0.04,
-        0.97,
-        fit_text(fig, finding(table, probability), 17, 0.92 * W, 2, weight="bold"),
-        size=17,
-        weight="bold",
-        va="top",
-        color=INK,
-    )
-    top = 0.97 - px(fig, title).height / H - 0.012
-    sub = fig.text(
-        0.04,
-        top,
-        fit_lines(
-            f"Each option's chance of meeting the target ({target}), with its 95% interval, "
-            f"against its cost a year; the line across is the {_pct(probability)} asked for. "
-            "Up and to the left is better; the step line is the best chance found for the "
-            "money."
-            + (
-                " Options dearer than the answer were not run further (hollow)."
-                if table["answer"].any()
-                else ""
-            ),
-            12,
-            0.92 * W,
-            fig,
+    subtitle = fit_lines(
+        f"Each option's chance of meeting the target ({target}), with its 95% interval, "
+        f"against its cost a year; the line across is the {_pct(probability)} asked for. "
+        "Up and to the left is better; the step line is the best chance found for the "
+        "money."
+        + (
+            " Options dearer than the answer were not run further (hollow)."
+            if table["answer"].any()
+            else ""
         ),
-        size=12,
-        va="top",
-        color=MUTED,
+        12,
+        0.92 * W,
+        fig,
     )
-    top -= px(fig, sub).height / H + 0.04
+    title = fit_text(fig, finding(table, probability), 17, 0.92 * W, 2, weight="bold")
+    top = title_block(fig, 0.04, 0.97, title, subtitle, (17, 12)) - 0.04
     bottom = 0.12
     if footnote:
         fig.text(

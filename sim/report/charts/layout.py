@@ -4,6 +4,7 @@ in pixels, error-bar lengths, and a figure that explains why there is no chart."
 from __future__ import annotations
 
 import textwrap
+from typing import Any
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -96,6 +97,47 @@ def wrap_px(
         return lines
     finally:
         probe.remove()
+
+
+def title_block(
+    fig: Figure,
+    x: float,
+    y: float,
+    title: str,
+    subtitle: str,
+    sizes: tuple[float, float],
+    *,
+    gids: bool = False,
+    linespacing: float | None = None,
+) -> float:
+    """Draw ``title`` (bold) with ``subtitle`` under it, both already fitted to their width,
+    from (``x``, ``y``) in figure fractions at ``sizes`` points; return the figure fraction
+    just below the subtitle. ``gids`` names them "title" and "subtitle" in the SVG."""
+    title_size, subtitle_size = sizes
+    H = fig.bbox.height
+    extra: dict[str, Any] = {} if linespacing is None else {"linespacing": linespacing}
+    t = fig.text(
+        x,
+        y,
+        title,
+        size=title_size,
+        weight="bold",
+        va="top",
+        color=INK,
+        gid="title" if gids else None,
+        **extra,
+    )
+    top = y - px(fig, t).height / H - 0.012
+    sub = fig.text(
+        x,
+        top,
+        subtitle,
+        size=subtitle_size,
+        va="top",
+        color=MUTED,
+        gid="subtitle" if gids else None,
+    )
+    return top - px(fig, sub).height / H
 
 
 def px(fig: Figure, text: object) -> Bbox:

@@ -11,7 +11,16 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import FuncFormatter, PercentFormatter, ScalarFormatter
 
-from sim.report.charts.layout import INK, MUTED, err, fit_lines, message_figure, new_figure, px
+from sim.report.charts.layout import (
+    INK,
+    MUTED,
+    err,
+    fit_lines,
+    message_figure,
+    new_figure,
+    px,
+    title_block,
+)
 from sim.report.charts.style import (
     Style,
     fmt_gbp,
@@ -44,31 +53,15 @@ def cost_vs_probability(
     n = len(rows)
     fig = new_figure((13.333, max(7.0, 2.4 + 0.4 * n)), constrained=False)
     W, H = fig.bbox.width, fig.bbox.height
-    title = fig.text(
-        0.05,
-        0.97,
-        "Which policies are worth their cost?",
-        size=17,
-        weight="bold",
-        va="top",
-        color=INK,
+    subtitle = fit_lines(
+        f"Chance of meeting {info.short} (with its 95% interval) against cost a "
+        "year. Up and to the left is better.",
+        12,
+        0.9 * W,
+        fig,
     )
-    top = 0.97 - px(fig, title).height / H - 0.012
-    sub = fig.text(
-        0.05,
-        top,
-        fit_lines(
-            f"Chance of meeting {info.short} (with its 95% interval) against cost a "
-            "year. Up and to the left is better.",
-            12,
-            0.9 * W,
-            fig,
-        ),
-        size=12,
-        va="top",
-        color=MUTED,
-    )
-    top -= px(fig, sub).height / H + 0.05
+    top = title_block(fig, 0.05, 0.97, "Which policies are worth their cost?", subtitle, (17, 12))
+    top -= 0.05
     size = 12 if n <= 8 else 11
     keys = []
     for k, (_, r) in enumerate(rows.iterrows(), start=1):
