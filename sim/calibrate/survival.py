@@ -272,11 +272,7 @@ def fit_duration(
     fit = fits[family]
     p = fit.params_.to_numpy(dtype=float)
     cov = np.asarray(fit.variance_matrix_, dtype=float)
-    mean, sd = (scale * x for x in _moments(family, p))
-    se_log_mean = _delta_se(lambda q: math.log(_moments(family, q)[0]), p, cov)
-    se_log_sd = _delta_se(lambda q: math.log(max(_moments(family, q)[1], 1e-12)), p, cov)
-    mean_est = normal(mean, se_log_mean, n, unit, source, window, log=True)
-    sd_est = normal(sd, se_log_sd, n, unit, source, window, log=True)
+    mean, sd, mean_est, sd_est = _moment_estimates(family, p, cov, scale, n, unit, source, window)
     mean_days = min(max(mean, MIN_STAGE_MEAN_DAYS), MAX_DAYS)
     if family == "exponential":
         dist = {"dist": "exponential", "mean_days": sig(mean_days)}
@@ -287,6 +283,29 @@ def fit_duration(
             "sd_days": sig(min(max(sd, 0.01), MAX_DAYS)),
         }
     return DurationFit(dist, family, mean_est, sd_est, aic, km_median)
+
+
+def _moment_estimates(
+    family: str,
+    params: np.ndarray,
+    cov: np.ndarray,
+    scale: float,
+    n: int,
+    unit: str,
+    source: str,
+    window: Window,
+) -> tuple[float, float, Estimate, Estimate]:
+    """Mean and standard deviation of a fitted family (times ``scale``, in days), and each
+    as an estimate with its 95% interval from the delta method on its logarithm."""
+    mean, sd = (scale * x for x in _moments(family, params))
+    se_log_mean = _delta_se(lambda q: math.log(_moments(family, q)[0]), params, cov)
+    se_log_sd = _delta_se(lambda q: math.log(max(_moments(family, q)[1], 1e-12)), params, cov)
+    return (
+        mean,
+        sd,
+        normal(mean, se_log_mean, n, unit, source, window, log=True),
+        normal(sd, se_log_sd, n, unit, source, window, log=True),
+    )
 
 
 def _plain(value: float, n: int, unit: str, source: str, window: Window) -> Estimate:
@@ -437,11 +456,9 @@ def fit_cure(spells: Spells, source: str, window: Window, unit: str) -> CureFit 
     )
     base = p[1:]
     base_cov = cov[1:, 1:]
-    mean, sd = (scale * x for x in _moments(family, base))
-    se_log_mean = _delta_se(lambda q: math.log(_moments(family, q)[0]), base, base_cov)
-    se_log_sd = _delta_se(lambda q: math.log(max(_moments(family, q)[1], 1e-12)), base, base_cov)
-    mean_est = normal(mean, se_log_mean, n, unit, source, window, log=True)
-    sd_est = normal(sd, se_log_sd, n, unit, source, window, log=True)
+    mean, sd, mean_est, sd_est = _moment_estimates(
+        family, base, base_cov, scale, n, unit, source, window
+    )
     mean_days = min(max(mean, MIN_STAGE_MEAN_DAYS), MAX_DAYS)
     if family == "exponential":
         dist: dict[str, Any] = {"dist": "exponential", "mean_days": sig(mean_days)}
