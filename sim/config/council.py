@@ -344,14 +344,6 @@ class LacStage(Strict):
                 )
         return self
 
-    def stay_durations(self) -> list[Duration]:
-        """Every length-of-stay distribution this stage draws from."""
-        return (
-            [self.duration]
-            if self.duration is not None
-            else [r.duration for r in self.routes.values()]
-        )
-
 
 class Pathway(Strict):
     """The CiN/CP/LAC case pathway."""

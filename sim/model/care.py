@@ -66,6 +66,12 @@ def band_of(age_days: float) -> int:
     return len(BANDS) - 1
 
 
+def _pick(cum: np.ndarray, u: float | np.ndarray) -> np.ndarray:
+    """Index of the option each uniform ``u`` picks from cumulative shares ``cum`` (the
+    first whose cumulative share exceeds ``u`` times the total)."""
+    return np.minimum(np.searchsorted(cum, u * cum[-1], side="right"), len(cum) - 1)
+
+
 def draw_ages_days(shares: dict[AgeBand, float], rng: np.random.Generator, n: int) -> np.ndarray:
     """``n`` ages (days) from shares of DfE's age bands, uniform within a band."""
     names = [b for b in BANDS if shares.get(b, 0.0) > 0]
@@ -115,22 +121,12 @@ class Care:
     def route_for(self, age_days: float | None) -> Route:
         """The route a referred child of ``age_days`` (None: ages not modelled) takes."""
         routes, cum = self._by_band[band_of(age_days) if age_days is not None else 0]
-        if len(routes) == 1:
-            return routes[0]
-        k = int(np.searchsorted(cum, self._u() * cum[-1], side="right"))
-        return routes[min(k, len(routes) - 1)]
+        return routes[0] if len(routes) == 1 else routes[int(_pick(cum, self._u()))]
 
     def exit_of(self, route: Route) -> str:
         """How a stay on ``route`` ends if the child is not 18 first."""
         names, cum = route.exits
-        if len(names) == 1:
-            return names[0]
-        k = int(np.searchsorted(cum, self._u() * cum[-1], side="right"))
-        return names[min(k, len(names) - 1)]
-
-    def draw_days(self, route: Route) -> float:
-        """A length of stay (days) on ``route``, before the 18th birthday's limit."""
-        return self._draw[route.name]()
+        return names[0] if len(names) == 1 else names[int(_pick(cum, self._u()))]
 
     def stock(
         self,
@@ -162,9 +158,8 @@ class Care:
                 u = rng.random(m)
                 for b, (routes, cum) in enumerate(self._by_band):
                     sel = bands == b
-                    k = np.searchsorted(cum, u[sel] * cum[-1], side="right")
                     idx = np.array([names.index(r.name) for r in routes])
-                    route[sel] = idx[np.minimum(k, len(routes) - 1)]
+                    route[sel] = idx[_pick(cum, u[sel])]
             if uasc.any():
                 route[uasc] = names.index(UASC_ROUTE)
             days = np.zeros(m)
@@ -176,8 +171,7 @@ class Care:
                     r = self.routes[name]
                     days[sel] = r.duration.draw(rng, count)
                     labels, cum = r.exits
-                    k = np.searchsorted(cum, rng.random(count) * cum[-1], side="right")
-                    exits[sel] = np.array(labels, dtype=object)[np.minimum(k, len(labels) - 1)]
+                    exits[sel] = np.array(labels, dtype=object)[_pick(cum, rng.random(count))]
             to_18 = LEAVING_AGE_DAYS - ages  # NaN when ages are not modelled
             aged_out = days >= to_18
             days = np.where(aged_out, np.maximum(to_18, 0.0), days)
@@ -202,7 +196,7 @@ class Care:
         times ``factor`` (drift); cut to ``cap_days`` if it ends in permanence (return home,
         adoption, special guardianship) and ``complies()`` (practice guidance on timely
         permanence); ended at the 18th birthday if that comes first."""
-        days = self.draw_days(route) * factor
+        days = self._draw[route.name]() * factor
         exit = self.exit_of(route)
         if (
             cap_days is not None

@@ -12,7 +12,7 @@ import numpy as np
 import simpy
 
 from sim.config.council import STAGES, TEAM_OF_STAGE, UASC_ROUTE, CouncilConfig
-from sim.config.distributions import Duration, equilibrium_split, pending_within
+from sim.config.distributions import Duration, Exponential, equilibrium_split, pending_within
 from sim.model.agenda import Agenda
 from sim.model.allocation import TeamPool
 from sim.model.care import AGED_OUT, LEAVING_AGE_DAYS, Care, draw_ages_days
@@ -296,11 +296,7 @@ class CaseSystem:
                 caps = self.levers.duration_caps_days
                 if caps:
                     cap = caps.get(stage)
-                    if (
-                        cap is not None
-                        and duration > cap
-                        and self._guidance_u() < self.levers.guidance_compliance
-                    ):
+                    if cap is not None and duration > cap and self._complies():
                         duration = cap
         else:
             # Under way at the start: the remaining time comes from the durations observed
@@ -464,6 +460,4 @@ class CaseSystem:
 
 def _exponential_days(per_year: float) -> Duration:
     """Gaps (days) between arrivals of a Poisson process of ``per_year`` a year."""
-    from sim.config.distributions import Exponential
-
     return Exponential(dist="exponential", mean_days=DAYS_PER_YEAR / per_year)
