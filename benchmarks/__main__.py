@@ -255,9 +255,15 @@ def main() -> None:
         (f"peak memory, {exp_reps} replications to disk", f"{small['peak_mb']:.0f} MB"),
         (f"peak memory, {10 * exp_reps} replications to disk", f"{big['peak_mb']:.0f} MB"),
     ]
+    print_rows(rows, cores, time.strftime("%Y-%m-%d"))
+
+
+def print_rows(rows: list[tuple[str, str]], cores: int, when: str, extra: str = "") -> None:
+    """The machine (Python, cores, ``when``, whether the core is compiled, ``extra``), then
+    one line per (name, value) row, the values aligned."""
     print(
         f"python {platform.python_version()} on {platform.machine()}, {cores} cores, "
-        f"{time.strftime('%Y-%m-%d')}, core {core.MODE}"
+        f"{when}, core {core.MODE}{extra}"
     )
     width = max(len(r[0]) for r in rows)
     for name, value in rows:

@@ -15,17 +15,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.__main__ import ROOT, bare_simpy_events_per_second
+from benchmarks.__main__ import ROOT, bare_simpy_events_per_second, print_rows
 from sim.experiment.optimise import build_search, run_optimise
 from sim.experiment.optimise_table import candidates_table
 from sim.experiment.racing import RaceSettings
-from sim.model import core
 
 EXPERIMENT = ROOT / "experiments" / "manchester_2016_what_it_takes.yaml"
 GOAL_S = 600.0
@@ -98,13 +96,7 @@ def main() -> None:
             f"{wall * bare / 1e6:,.0f} x (the goal, 600 s, is {GOAL_S * bare / 1e6:,.0f} x here)",
         ),
     ]
-    print(
-        f"python {platform.python_version()} on {platform.machine()}, {cores} cores, "
-        f"{time.strftime('%Y-%m-%d %H:%M')}, core {core.MODE}, load {os.getloadavg()[0]:.1f}"
-    )
-    width = max(len(r[0]) for r in rows)
-    for name, value in rows:
-        print(f"{name:<{width}}  {value}")
+    print_rows(rows, cores, time.strftime("%Y-%m-%d %H:%M"), f", load {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
