@@ -8,10 +8,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.proportion import proportion_confint
 from statsmodels.stats.rates import confint_poisson
 
-from sim.experiment.stats import Z95
+from sim.experiment.stats import Z95, wilson
 from sim.model.timeline import DAYS_PER_YEAR
 
 THIN = 30
@@ -95,10 +94,10 @@ def share(k: int, n: int, source: str, window: Window, unit: str, how: str = "")
     0 to 1)."""
     if n <= 0:
         return Estimate(0.0, 0.0, 1.0, 0, unit, source, window, how or "no records")
-    low, high = proportion_confint(k, n, alpha=0.05, method="wilson")
+    low, high = wilson(k, n)
     # Wilson's bounds at k = 0 or n are 0 and 1 up to rounding: make them exactly so
-    low = 0.0 if k == 0 else float(low)
-    high = 1.0 if k == n else float(high)
+    low = 0.0 if k == 0 else low
+    high = 1.0 if k == n else high
     return Estimate(k / n, low, high, n, unit, source, window, how)
 
 
