@@ -30,6 +30,8 @@ CLOSING_EXITS = frozenset({"adoption", "special_guardianship", AGED_OUT})
 ending) the child goes where ``pathway.lac.next`` says."""
 LAST_DAY_IN_CARE = LEAVING_AGE_DAYS - 1.0
 """A child this old (days) or older does not start being looked after."""
+_AGE_REDRAWS = 20
+"""Tries at an age at referral young enough for a child still open at the start."""
 
 
 def _chooser(
@@ -185,12 +187,27 @@ class CaseSystem:
                 remaining, elapsed = self._dists[stage].draw(rng, n), np.zeros(n)
             for r, e in zip(remaining.tolist(), elapsed.tolist(), strict=True):
                 child = self._new_child(stage, self._age_of_referred)
+                self._age_since_referral(child, e)
                 child.seeded = True
                 self._open(child)
                 self._enter(child, stage)
                 self._begin(child, stage, r, -e)
         self._seed_looked_after(init.lac, init.time_in_stage == "equilibrium")
         self._seed_pending_rereferrals()
+
+    def _age_since_referral(self, child: Child, elapsed: float) -> None:
+        """Age a child open at the start by the ``elapsed`` days it has been in its stage
+        (it was referred at least that long ago), drawing its age at referral again while
+        that would make it an adult now: a case open at the start is a child's."""
+        draw = self._age_of_referred
+        if draw is None:
+            return
+        at_referral = self.env.now - child.born_day
+        for _ in range(_AGE_REDRAWS):
+            if at_referral + elapsed < LEAVING_AGE_DAYS:
+                break
+            at_referral = draw()
+        child.born_day = self.env.now - min(at_referral + elapsed, LAST_DAY_IN_CARE)
 
     def _seed_looked_after(self, n: int, equilibrium: bool) -> None:
         """The children looked after at the start: in equilibrium, as a steady flow of
@@ -233,15 +250,34 @@ class CaseSystem:
 
     def _seed_pending_rereferrals(self) -> None:
         """Closed cases that will come back within the horizon, as a steady state would
-        have them in flight at the start."""
+        have them in flight at the start. With ages, each is a child who has aged since
+        their referral (the mean time open, by Little's law, and the time since closing),
+        so one who turns 18 before the return is not referred again, as later returns."""
         rr = self.cfg.demand.rereferral
-        if rr.probability <= 0 or self.cfg.initial_cases.time_in_stage != "equilibrium":
+        init = self.cfg.initial_cases
+        if rr.probability <= 0 or init.time_in_stage != "equilibrium":
             return
-        closures_per_year = self.cfg.demand.referrals_per_year / (1 - rr.probability)
-        flow = closures_per_year * rr.probability / DAYS_PER_YEAR
+        referrals_per_year = self.cfg.demand.referrals_per_year / (1 - rr.probability)
+        flow = referrals_per_year * rr.probability / DAYS_PER_YEAR
         horizon = self.calendar.horizon_days
-        for delay in pending_within(rr.delay, self._initial_rng, flow, horizon).tolist():
-            self.agenda.book(delay, None, self._rerefer)
+        rng = self._initial_rng
+        draw = self._age_of_referred
+        if draw is None:
+            for delay in pending_within(rr.delay, rng, flow, horizon).tolist():
+                self.agenda.book(delay, None, self._rerefer)
+            return
+        opened_per_day = referrals_per_year * (1 - self.cfg.demand.nfa_at_referral) / DAYS_PER_YEAR
+        open_now = init.assessment + init.cin + init.cp
+        open_days = open_now / opened_per_day if opened_per_day > 0 else 0.0
+        n = int(rng.poisson(flow * rr.delay.mean()))
+        remaining, since_closing = equilibrium_split(rr.delay, rng, n)
+        now = self.env.now
+        for r, e in zip(remaining.tolist(), since_closing.tolist(), strict=True):
+            if r > horizon:
+                continue
+            child = Child(self._new_id(), CLOSE, now, now - (draw() + open_days + e))
+            child.seeded = True  # referred before the returns: never within 12 months
+            self.agenda.book(r, child, self._rerefer)
 
     def _new_id(self) -> int:
         self._next_id += 1
