@@ -168,7 +168,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_returns(args: argparse.Namespace) -> int:
     """Run a council config once and write the run as the three statutory returns."""
     from sim.returns.simulate import simulate
-    from sim.returns.writer import remove_staging, write_returns
+    from sim.returns.writer import records, remove_staging, write_returns
 
     path = Path(args.config)
     if "scenarios" in read_yaml(path):
@@ -198,7 +198,7 @@ def cmd_returns(args: argparse.Namespace) -> int:
     ):
         years = sorted({p.split("/")[1] for p in files if p.startswith(folder + "/")})
         names = sorted({p.split("/")[2] for p in files if p.startswith(folder + "/")})
-        rows = sum(len(t) for p, t in files.items() if p.startswith(folder + "/"))
+        rows = sum(records(p, t) for p, t in files.items() if p.startswith(folder + "/"))
         span = f"{years[0]} to {years[-1]}" if years else "none"
         print(f"  {title:<24}{span:<20}{', '.join(names)} ({rows:,} rows)")
     print(

@@ -64,7 +64,7 @@ as a conflict."""
 
 def censor(t: ReturnsTables, as_of: pd.Timestamp) -> ReturnsTables:
     """The returns as they stood at the end of ``as_of``: later records dropped, later
-    ends, reasons and ASYE completions unknown."""
+    ends, reasons and censuses unknown."""
     ref = t.referrals[t.referrals["date"] <= as_of]
     sp = t.spells[t.spells["start"] <= as_of].copy()
     late = sp["end"] > as_of
@@ -74,13 +74,17 @@ def censor(t: ReturnsTables, as_of: pd.Timestamp) -> ReturnsTables:
     late = wk["end"] > as_of
     wk.loc[late, "end"] = pd.NaT
     wk.loc[late, "reason"] = ""
-    wk.loc[wk["qualified"] > as_of, "qualified"] = pd.NaT
     # what the censuses after as_of say is not known yet (a spell's own dates are)
     wk.loc[wk["first_seen"] > as_of, "first_seen"] = pd.NaT
     wk.loc[wk["gone_by"] > as_of, "gone_by"] = pd.NaT
+    wk.loc[wk["qualified_seen"] > as_of, "qualified_seen"] = pd.NaT
     censuses = t.council_sept.loc[t.council_sept["date"] <= as_of, "date"]
     latest = censuses.max() if not censuses.empty else pd.NaT
     wk.loc[wk["last_seen"] > as_of, "last_seen"] = latest
+    # in the ASYE at a later census: so also at the latest one by as_of, if in post then
+    later = wk["asye_seen"] > as_of
+    wk.loc[later, "asye_seen"] = latest if pd.notna(latest) else pd.NaT
+    wk.loc[later & ~(wk["start"] <= wk["asye_seen"]), "asye_seen"] = pd.NaT
     cs = t.council_sept[t.council_sept["date"] <= as_of]
     known = set(ref["child"]) | set(sp["child"])
     ch = t.children[t.children["child"].isin(known)]
@@ -539,15 +543,23 @@ def _workforce(
 ) -> None:
     lv = template.leaving
     notice = workforce.Notice(lv.notice_days_permanent, lv.notice_days_agency)
-    lengths = workforce.asye_lengths(t, w)
-    if len(lengths):
-        months = workforce.asye_months(lengths, w)
-        asye_len = float(np.median(lengths))
+    length = workforce.asye_length(*workforce.asye_bounds(t, notice), w)
+    if length is not None:
+        months = length.estimate
+        asye_len, tolerance = length.days, length.tolerance
         b.put(("asye", "duration_months"), round(months.value, 2), months.note(".2f"), months)
     else:
         asye_len = template.asye.duration_months / 12 * DAYS_PER_YEAR
-        b.keep(("asye", "duration_months"), "no ASYE completed in the window")
-    x, (spike, reached) = workforce.exposures(t, w, notice, asye_len)
+        tolerance = workforce.SPIKE_DAYS
+        b.keep(
+            ("asye", "duration_months"),
+            "an assumption, not fitted: no census in the window shows a newly qualified "
+            "starter (StartOrigin 1) past the ASYE (without CFKSSstatus 1 in a census that "
+            "gives CFKSSstatus), so the returns cannot tell its length (the statutory ASYE "
+            "is 12 months)",
+        )
+    ends = workforce.asye_ends(t, asye_len, tolerance)
+    x, (spike, reached) = workforce.exposures(t, w, notice, ends)
     for kind in ("permanent", "asye", "agency"):
         bands = getattr(lv, kind)
         starts = [band.from_years for band in bands]
@@ -579,7 +591,7 @@ def _workforce(
                 template.leaving.destinations.agency_available_days,
                 f"template ({b.template_name})",
             )
-    on = workforce.in_post(t, day)
+    on = workforce.in_post(t, day, ends)
     fte = on.groupby("kind_now")["fte"].sum()
     tenure = on.groupby("kind_now")["tenure"].mean()
     for kind in ("permanent", "asye", "agency"):
@@ -594,6 +606,11 @@ def _workforce(
                 f"; mean tenure {tenure[kind]:.1f} years (the fitted hazards' steady state: "
                 f"{mean_eq:.1f})"
             )
+        elif kind == "asye":
+            eq = (
+                " (in the ASYE: listed with CFKSSstatus 1 on the last census by then, else "
+                "started less than the ASYE's length before)"
+            )
         b.put(
             ("initial_workforce", f"{kind}_fte"),
             round(have),
@@ -604,7 +621,7 @@ def _workforce(
         "equilibrium",
         "tenure as the fitted hazards' steady state (the config has no other choice)",
     )
-    c = workforce.census(t, w)
+    c = workforce.census(t, w, ends)
     _establishment(b, t, w, day, c, on, template)
     s = workforce.starters(t, w)
     exp = workforce.experienced_share(s, w)

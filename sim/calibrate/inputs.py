@@ -12,8 +12,11 @@ Tables and columns (dates are pandas timestamps, NaT where the returns give none
 - ``workers``: worker, kind (permanent, asye, agency at the spell's start), team
   (assessment, cin_cp, lac, non_case_holding; case_holding where the returns do not say
   which team), fte, start, end (NaT if in post), reason
-  (other_council, agency, out, left, assignment_ended, converted), qualified (the day the
-  ASYE was completed, or NaT);
+  (other_council, agency, out, left, assignment_ended, converted);
+  optional asye_seen and qualified_seen: the last census (30 September) listing the worker
+  in post in the ASYE and the first listing them in post past it (the census's CFKSSstatus;
+  NaT where none does: the census gives no completion date, so an ASYE's end is known only
+  between two censuses);
   and, where the returns know a spell only from the censuses listing it (agency workers:
   the census gives no agency leaving date), optional first_seen and last_seen (the first
   and last census listing it) and gone_by (the first census no longer listing it; NaT if
@@ -53,16 +56,16 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "children": ("child", "dob", "uasc"),
     "referrals": ("child", "date", "nfa"),
     "spells": ("child", "stage", "start", "end", "legal_status", "how"),
-    "workers": ("worker", "kind", "team", "fte", "start", "end", "reason", "qualified"),
+    "workers": ("worker", "kind", "team", "fte", "start", "end", "reason"),
     "council_sept": ("date", "vacancies_fte", "agency_fte"),
 }
-SEEN_COLUMNS = ("first_seen", "last_seen", "gone_by")
-"""Optional columns of ``workers`` for spells known only from the censuses."""
+SEEN_COLUMNS = ("first_seen", "last_seen", "gone_by", "asye_seen", "qualified_seen")
+"""Optional columns of ``workers``: what the censuses saw of each spell."""
 DATE_COLUMNS = {
     "children": ("dob",),
     "referrals": ("date",),
     "spells": ("start", "end"),
-    "workers": ("start", "end", "qualified"),
+    "workers": ("start", "end"),
     "council_sept": ("date",),
 }
 RETURN_OF = {
@@ -199,7 +202,8 @@ def check_tables(t: ReturnsTables) -> ReturnsTables:
         src,
         f"a leaver's reason is one of {', '.join(LEAVING_REASONS)}",
     )
-    _require(wk, wk["qualified"] < wk["start"], "qualified", src, "qualified before starting")
+    for col in ("asye_seen", "qualified_seen"):
+        _require(wk, wk[col] < wk["start"], col, src, "a census before the spell began")
     _require(
         wk,
         wk["gone_by"] <= wk["last_seen"],
@@ -344,11 +348,12 @@ def from_recorder(
             "start": _day_dates(start, wk["start_day"].astype(float)).to_numpy(),
             "end": _day_dates(start, wk["end_day"].astype(float)).to_numpy(),
             "reason": wk["reason"].to_numpy(),
-            "qualified": _day_dates(start, wk["qualified_day"].astype(float)).to_numpy(),
         }
     )
     end = pd.Timestamp(end_date)
     sept = _septembers(start, end)
+    qualified = _day_dates(start, wk["qualified_day"].astype(float))
+    workers["asye_seen"], workers["qualified_seen"] = _asye_censuses(workers, qualified, sept)
     if monthly is not None:
         m = monthly.assign(date=pd.to_datetime(monthly["date"]))
         m = m[m["date"].isin(sept)]
@@ -377,6 +382,23 @@ def from_recorder(
         end,
         {k: f"recorder table '{k}'" for k in COLUMNS},
     )
+
+
+def _asye_censuses(
+    workers: pd.DataFrame, qualified: pd.Series, censuses: list[pd.Timestamp]
+) -> tuple[pd.Series, pd.Series]:
+    """What the workforce census shows of each ASYE: the last census day listing the worker
+    in post in it (not yet qualified: CFKSSstatus 1) and the first listing them in post
+    past it; NaT where none does. The completion day itself is not a census item."""
+    seen = pd.Series(pd.NaT, index=workers.index, dtype="datetime64[ns]")
+    past = seen.copy()
+    asye = workers["kind"] == "asye"
+    for day in censuses:
+        on = asye & (workers["start"] <= day) & ~(workers["end"] <= day)
+        still = on & (qualified.isna() | (qualified > day))
+        seen[still] = day
+        past[on & ~still & past.isna()] = day
+    return seen, past
 
 
 def _septembers(start: pd.Timestamp, end: pd.Timestamp) -> list[pd.Timestamp]:
@@ -510,7 +532,8 @@ def _workers_of(wk: pd.DataFrame, censuses: pd.Series) -> pd.DataFrame:
             "start": pd.to_datetime(start).to_numpy(),
             "end": pd.to_datetime(wk["end"]).to_numpy(),
             "reason": wk["reason"].fillna("").astype(str).to_numpy(),
-            "qualified": pd.to_datetime(wk["qualified"]).to_numpy(),
+            "asye_seen": _dates_or_none(wk, "asye_seen"),
+            "qualified_seen": _dates_or_none(wk, "qualified_seen"),
             "first_seen": _dates_or_none(wk, "first_seen"),
             "last_seen": _dates_or_none(wk, "last_seen"),
         }

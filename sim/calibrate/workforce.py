@@ -16,9 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from lifelines import ExponentialFitter, PiecewiseExponentialFitter
+from lifelines import ExponentialFitter, LogNormalFitter, PiecewiseExponentialFitter
 from scipy.optimize import brentq
-from scipy.stats import binom
 from statsmodels.stats.rates import confint_poisson
 
 from sim.calibrate.demand import in_window
@@ -30,8 +29,10 @@ from sim.model.timeline import DAYS_PER_MONTH, DAYS_PER_YEAR
 
 SOURCE = "workforce census workers"
 CENSUS = "workforce census (30 September)"
-SPIKE_DAYS = 1.0
-"""A resignation within this many days of the ASYE's end is the end-of-ASYE leaving."""
+SPIKE_DAYS = 2.0
+"""A resignation within this many days of the ASYE's estimated end, beyond the estimate's
+own uncertainty, is the end-of-ASYE leaving (dates are whole days, so a start and an end
+each move a length by up to a day)."""
 
 
 @dataclass(frozen=True)
@@ -50,31 +51,96 @@ def _days(x: pd.Series, origin: pd.Timestamp) -> np.ndarray:
     return ((x - origin).dt.days).to_numpy(dtype=float)
 
 
-def asye_lengths(t: ReturnsTables, w: Window) -> np.ndarray:
-    """Days from start to completion of the ASYEs completed in the window, in order."""
-    wk = t.workers
-    done = wk[(wk["kind"] == "asye") & wk["qualified"].notna() & in_window(wk["qualified"], w)]
-    return np.sort((done["qualified"] - done["start"]).dt.days.to_numpy(dtype=float))
+@dataclass(frozen=True)
+class AsyeLength:
+    """The ASYE's length: the estimate (months) for the config, its value in days, and how
+    near its estimated end (days either side) a resignation counts as at the end."""
+
+    estimate: Estimate
+    days: float
+    tolerance: float
 
 
-def asye_months(lengths: np.ndarray, w: Window) -> Estimate:
-    """The ASYE's length in months: the median completion time, with the distribution-free
-    95% interval of a median (order statistics at binomial quantiles)."""
-    n = len(lengths)
-    lo_k = int(binom.ppf(0.025, n, 0.5))
-    hi_k = min(n - 1, int(binom.ppf(0.975, n, 0.5)))
-    months = lengths / DAYS_PER_MONTH
-    day = 1 / DAYS_PER_MONTH  # dates are whole days: a length is known to a day either way
-    return Estimate(
-        float(np.median(months)),
-        float(months[max(lo_k - 1, 0)]) - day,
-        float(months[hi_k]) + day,
+def asye_bounds(t: ReturnsTables, notice: Notice) -> tuple[np.ndarray, np.ndarray]:
+    """Each ASYE's length (days) as the censuses bound it: more than ``lo`` (the last census
+    listing the worker in the ASYE) and at most ``hi`` (the first listing them past it; inf
+    if none yet). A worker never seen past it may have resigned at its end and be working
+    notice on that census day, still listed in it, so their bound is a notice period lower.
+    ASYEs no census saw, and bounds that contradict each other, are left out."""
+    wk = t.workers[t.workers["kind"] == "asye"]
+    lo = (wk["asye_seen"] - wk["start"]).dt.days.to_numpy(dtype=float)
+    hi = (wk["qualified_seen"] - wk["start"]).dt.days.to_numpy(dtype=float)
+    unconfirmed = np.isnan(hi)
+    lo = np.where(unconfirmed, lo - notice.permanent, lo)
+    lo = np.maximum(np.nan_to_num(lo, nan=0.0), 0.0)
+    hi = np.where(unconfirmed, np.inf, hi)
+    keep = (wk["asye_seen"].notna() | wk["qualified_seen"].notna()).to_numpy() & (hi > lo)
+    return lo[keep], hi[keep]
+
+
+def asye_length(lo: np.ndarray, hi: np.ndarray, w: Window) -> AsyeLength | None:
+    """The ASYE's length from completions known only between two censuses (None if no
+    census has seen one completed). When one length fits every ASYE (more than each ``lo``,
+    at most each ``hi``: as in a config, whose ASYE lasts ``duration_months`` for everyone),
+    the estimate is the middle of the lengths that do, its interval all of them; otherwise
+    the median of a lognormal fitted with interval censoring (lifelines), with its interval.
+    """
+    done = np.isfinite(hi)
+    n = int(done.sum())
+    if n == 0:
+        return None
+    day = 1.0  # dates are whole days: a length is known to a day either way
+    a, b = float(lo.max()), float(hi.min())
+    how = "completions known only between two censuses (CFKSSstatus 1, then not)"
+    if a < b:
+        low, high, value = a - day, b + day, (a + b) / 2
+        fits = f"{n} seen completed, {len(lo) - n} still in it"
+        how = f"the one length every ASYE fits ({fits}): {how}"
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit = LogNormalFitter().fit_interval_censoring(np.maximum(lo, day), hi)
+        mu, mu_lo, mu_hi = fit.summary.loc["mu_", ["coef", "coef lower 95%", "coef upper 95%"]]
+        value, low, high = math.exp(mu), math.exp(mu_lo), math.exp(mu_hi)
+        how = f"median of a lognormal fitted with interval censoring: {how}"
+    est = Estimate(
+        value / DAYS_PER_MONTH,
+        low / DAYS_PER_MONTH,
+        high / DAYS_PER_MONTH,
         n,
-        "ASYEs completed",
+        "ASYEs seen completed",
         SOURCE,
         w,
-        "median months from start to completion",
+        how,
     )
+    return AsyeLength(est, value, (high - low) / 2 + SPIKE_DAYS)
+
+
+@dataclass(frozen=True)
+class AsyeEnds:
+    """When each ASYE ends (NaT for other kinds), as the censuses and the length say."""
+
+    natural: pd.Series
+    """Start plus the ASYE's length, or the first census seeing the worker past it if
+    earlier: when a resignation at its end happens."""
+    listed: pd.Series
+    """``natural``, or the day after the last census listing the worker in the ASYE if
+    later (one who resigned at its end and was working notice then is still listed):
+    when the census stops counting them in it."""
+    length_days: float
+    tolerance: float
+    """Days either side of ``natural`` within which a resignation is at the ASYE's end."""
+
+
+def asye_ends(t: ReturnsTables, length_days: float, tolerance: float) -> AsyeEnds:
+    """Each ASYE's estimated end (:class:`AsyeEnds`) from its start and the length."""
+    wk = t.workers
+    asye = wk["kind"] == "asye"
+    end = wk["start"] + pd.Timedelta(days=round(length_days))
+    past, seen = wk["qualified_seen"], wk["asye_seen"]
+    natural = end.where(past.isna() | (end <= past), past).where(asye)
+    listed = natural.where(seen.isna() | (natural > seen), seen + pd.Timedelta(days=1))
+    return AsyeEnds(natural, listed.where(asye), length_days, tolerance)
 
 
 def handovers(t: ReturnsTables, w: Window, notice: Notice) -> pd.Index:
@@ -132,16 +198,21 @@ class Exposure:
 
 
 def exposures(
-    t: ReturnsTables, w: Window, notice: Notice, asye_len: float
+    t: ReturnsTables, w: Window, notice: Notice, ends: AsyeEnds
 ) -> tuple[Exposure, tuple[int, int]]:
     """Periods at risk of resigning in the window, by kind, and the end-of-ASYE leaving
-    (those resigning at the ASYE's end, those reaching it)."""
+    (those resigning at the ASYE's end, those reaching it). A resignation within
+    ``ends.tolerance`` days of an ASYE's natural end (:func:`asye_ends`), by a worker no
+    census saw past it, is a resignation at its end."""
     wk = t.workers
     origin = w.start
     hand = set(handovers(t, w, notice).tolist())
     start = _days(wk["start"], origin)
     end = _days(wk["end"], origin)
-    qual = _days(wk["qualified"], origin)
+    natural = _days(ends.natural, origin)
+    listed = _days(ends.listed, origin)
+    seen_past = wk["qualified_seen"].notna().to_numpy()
+    tolerance = ends.tolerance
     kinds, t0s, t1s, evs = [], [], [], []
     spike = reached = 0
     win_end = {k: w.days - notice.of(k) for k in WORKER_TYPES}  # last day a resignation shows
@@ -156,8 +227,8 @@ def exposures(
         t1s.append((hi - origin_day) / DAYS_PER_YEAR)
         evs.append(ends_by_leaving and b <= win_end[kind])
 
-    for i, kind, s, e, q, reason, _gone in zip(
-        wk.index, wk["kind"], start, end, qual, wk["reason"], wk["gone_by"].notna(), strict=True
+    for i, kind, s, e, q_natural, q_listed, reason, past in zip(
+        wk.index, wk["kind"], start, end, natural, listed, wk["reason"], seen_past, strict=True
     ):
         if kind in interval_kinds(t):
             continue  # fitted with interval censoring (interval_hazards)
@@ -168,28 +239,22 @@ def exposures(
         elif kind == "permanent":
             stop = e - notice.permanent if left else (e if not math.isnan(e) else math.inf)
             add("permanent", s, s, stop, left)
-        else:  # an ASYE, then permanent once qualified (tenure counts from the ASYE's start)
+        else:  # an ASYE, then permanent once past it (tenure counts from the ASYE's start)
             resign = e - notice.permanent if left else math.inf
-            asye_end = q if not math.isnan(q) else s + asye_len
-            at_end = left and math.isnan(q) and resign >= asye_end - SPIKE_DAYS
-            if 0 <= asye_end <= win_end["permanent"] and (
-                at_end or resign >= asye_end - SPIKE_DAYS
-            ):
+            # a leaver never seen past it may have been listed in it while working notice
+            q = q_natural if left and not past else q_listed
+            at_end = left and not past and abs(resign - q) <= tolerance
+            if 0 <= q <= win_end["permanent"] and (at_end or resign >= q - tolerance):
                 reached += 1
                 spike += at_end
             if at_end:
-                add("asye", s, s, asye_end, False)
-            elif math.isnan(q):
-                add("asye", s, s, min(resign, asye_end), left and resign < asye_end)
+                add("asye", s, s, min(resign, q), False)
+            elif resign < q:
+                add("asye", s, s, resign, True)
             else:
                 add("asye", s, s, q, False)
-                add(
-                    "permanent",
-                    s,
-                    q,
-                    resign if left else (e if not math.isnan(e) else math.inf),
-                    left,
-                )
+                stop = resign if left else (e if not math.isnan(e) else math.inf)
+                add("permanent", s, q, stop, left)
     return (
         Exposure(np.array(kinds), np.array(t0s), np.array(t1s), np.array(evs, dtype=bool)),
         (spike, reached),
@@ -340,13 +405,14 @@ def starters(t: ReturnsTables, w: Window) -> Starters:
     )
 
 
-def in_post(t: ReturnsTables, day: pd.Timestamp) -> pd.DataFrame:
-    """Workers in post at the end of ``day``, with their kind that day (an ASYE who has
-    completed it is permanent) and tenure (years)."""
+def in_post(t: ReturnsTables, day: pd.Timestamp, ends: AsyeEnds) -> pd.DataFrame:
+    """Workers in post at the end of ``day``, with their kind that day (an ASYE is
+    permanent from when the census stops listing them in it, ``ends.listed``) and tenure
+    (years)."""
     wk = t.workers
     on = wk[(wk["start"] <= day) & ~(wk["end"] <= day) & ~(wk["gone_by"] <= day)].copy()
     on["kind_now"] = np.where(
-        (on["kind"] == "asye") & (on["qualified"] <= day), "permanent", on["kind"]
+        (on["kind"] == "asye") & (ends.listed.loc[on.index] <= day), "permanent", on["kind"]
     )
     on["tenure"] = (day - on["start"]).dt.days / DAYS_PER_YEAR
     return on
@@ -370,10 +436,10 @@ class Census:
     """date, vacancies_fte, agency_fte, permanent_fte (permanent and ASYE in post)."""
 
 
-def census(t: ReturnsTables, w: Window) -> Census:
+def census(t: ReturnsTables, w: Window, ends: AsyeEnds) -> Census:
     cs = t.council_sept[in_window(t.council_sept["date"], w)].sort_values("date").copy()
     cs["permanent_fte"] = [
-        float(in_post(t, d).query("kind_now != 'agency'")["fte"].sum()) for d in cs["date"]
+        float(in_post(t, d, ends).query("kind_now != 'agency'")["fte"].sum()) for d in cs["date"]
     ]
     return Census(cs.reset_index(drop=True))
 

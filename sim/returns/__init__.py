@@ -4,20 +4,26 @@ run's or a council's own files.
 ``csc-sim returns CONFIG --seed S [--replication K] --out DIR`` runs the config once (the
 seed as ``csc-sim run`` takes it) and writes, under DIR:
 
-- ``ssda903/<2017-18>/``: header.csv, episodes.csv, uasc.csv (``sim.returns.ssda903``; DfE's
-  SSDA903 CSV format, 2024-25 specification);
-- ``cin_census/<2017-18>/``: children, cin_details (referrals, closures and reasons),
-  assessments, section47, cin_plans, cp_plans (``sim.returns.cin_census``; the CIN census
-  2024-25 modules and data items, one table each);
-- ``workforce_census/<2019>/``: workers.csv and la_level.csv (``sim.returns.
-  workforce_census``; the children's social work workforce census, 2022 schema);
+- ``ssda903/<2018>/``: header.csv, episodes.csv, uasc.csv (``sim.returns.ssda903``; DfE's
+  SSDA903 CSV format, 2024-25 specification), a folder per collection year named by the
+  year it ends (2018 for 1 April 2017 to 31 March 2018), as the SSDA903 tools councils run
+  read them;
+- ``cin_census/<2018>/``: cin_census.xml, the census as the XML file a council submits
+  (``sim.returns.cin_census``, ``sim.returns.cin_xml``; CIN census 2024-25 specification:
+  children, their CIN episodes (referrals, closures and reasons), assessments, section 47
+  enquiries, CIN plans and CP plans; its modules exported as CSV tables are read too);
+- ``workforce_census/<2019>/``: csww_2019.xml, the census as the XML file a council submits
+  (``sim.returns.workforce_census``, ``sim.returns.workforce_xml``; the children's social
+  work workforce census, 2022 schema; its exported tables workers.csv and la_level.csv are
+  read too);
 - ``returns_about.md``: which specification each return follows, which years are partial,
   and every field the model does not have and what is written instead.
 
 What the files hold is the model's: referrals (and those closed at the door), every spell
 in assessment, on a CiN plan, on a CP plan or looked after (legal status and exit), dates of
 birth and UASC status where the config gives ages, and every worker's spell (agency or not,
-FTE, posts with or without cases, start, end and destination, ASYE and its completion),
+FTE, posts with or without cases, start, end and destination, in the ASYE or not on each
+30 September),
 with the council's vacancies and agency FTE on 30 September. What the model does not have
 is filled in and said so: a child's sex is drawn 50/50 from a generator of its own
 (``sim.returns.common.fill_in_rng``); codes with an "unknown" value use it (ethnicity not

@@ -10,8 +10,9 @@ from collections import defaultdict
 
 import numpy as np
 import pandas as pd
+from lxml import etree
 
-from sim.returns import cin_census, people, ssda903, workforce_census
+from sim.returns import cin_census, cin_xml, people, ssda903, workforce_census
 from sim.returns.common import FILL_IN_KEY, april_years, census_years
 from sim.returns.simulate import Run
 from sim.version import __version__
@@ -25,7 +26,7 @@ def seed_label(seed: int | np.random.SeedSequence) -> str:
     return f"--seed {seed}"
 
 
-def about(run: Run, files: dict[str, pd.DataFrame]) -> str:
+def about(run: Run, files: dict[str, pd.DataFrame | bytes]) -> str:
     """The text of ``returns_about.md`` for ``run`` and its ``files``."""
     start, last = run.start, run.last_day
     years = april_years(start, last)
@@ -40,7 +41,8 @@ def about(run: Run, files: dict[str, pd.DataFrame]) -> str:
         f"{last:%d/%m/%Y}",
         f"- run: `csc-sim returns CONFIG {seed_label(run.seed)}` (csc-sim {__version__}); "
         "the same seed's `csc-sim run` gives the same monthly figures",
-        f"- collection years (April to March): {', '.join(y.label for y in years)}",
+        "- collection years (1 April to 31 March), each in the folder of the year it ends: "
+        + ", ".join(f"{y.folder} ({y.label})" for y in years),
         f"- workforce censuses (30 September): {', '.join(c.label for c in censuses) or 'none'}",
         "",
         "## Partial years",
@@ -76,22 +78,30 @@ def about(run: Run, files: dict[str, pd.DataFrame]) -> str:
         ("Children's social work workforce census", workforce_census),
     ):
         doc = inspect.cleandoc(module.__doc__ or "").replace("``", "`")  # reST to Markdown
+        if module is cin_census:  # and the format of its file
+            doc += "\n\n" + inspect.cleandoc(cin_xml.__doc__ or "").replace("``", "`")
         lines += ["", f"## {title}", "", doc, ""]
         lines += _counts(files, module.FOLDER)
     return "\n".join(lines) + "\n"
 
 
-def _counts(files: dict[str, pd.DataFrame], folder: str) -> list[str]:
-    """A table of the rows in each file of ``folder``, one line per year."""
+def _counts(files: dict[str, pd.DataFrame | bytes], folder: str) -> list[str]:
+    """A table of the rows in each file of ``folder`` (in an XML file, the elements of each
+    kind under its root, the header apart), one line per year."""
     rows: dict[str, dict[str, int]] = defaultdict(dict)
     names: list[str] = []
     for path, table in files.items():
         top, year, name = path.split("/")
         if top != folder:
             continue
-        rows[year][name] = len(table)
-        if name not in names:
-            names.append(name)
+        if isinstance(table, bytes):  # the CIN census: its children, episodes and modules
+            counts = cin_xml.counts(table) if top == cin_census.FOLDER else _elements(table)
+        else:
+            counts = {name: len(table)}
+        for key, n in counts.items():
+            rows[year][key] = n
+            if key not in names:
+                names.append(key)
     out = [
         "| year | " + " | ".join(names) + " |",
         "|---" * (len(names) + 1) + "|",
@@ -99,5 +109,14 @@ def _counts(files: dict[str, pd.DataFrame], folder: str) -> list[str]:
     for year, counts in rows.items():
         out.append(f"| {year} | " + " | ".join(str(counts.get(n, 0)) for n in names) + " |")
     out.append("")
-    out.append("Rows in each file.")
+    out.append("Rows in each file (in an XML file, elements of each kind).")
     return out
+
+
+def _elements(data: bytes) -> dict[str, int]:
+    """The elements under an XML file's root by tag, its ``Header`` apart."""
+    counts: dict[str, int] = {}
+    for el in etree.fromstring(data):
+        if isinstance(el.tag, str) and el.tag != "Header":
+            counts[el.tag] = counts.get(el.tag, 0) + 1
+    return counts

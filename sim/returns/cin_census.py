@@ -1,17 +1,23 @@
-"""The Children in Need census: one folder per collection year (1 April to 31 March) of
-child-level tables, one per module of DfE's census, its columns named by DfE's data items
-(dates YYYY-MM-DD, as the census's XML has them): ``children.csv`` (child identifiers and
-characteristics), ``cin_details.csv`` (each referral: the CIN episode it opens, its closure
-and reason), ``assessments.csv``, ``section47.csv`` (with the initial child protection
-conference), ``cin_plans.csv`` and ``cp_plans.csv``. ``CINdetailsID`` numbers a child's
-episodes (as DfE's validation tools do) to link the modules to their episode (a
-council's tables without it may link them by ``CINreferralDate`` instead). Written from a
-run and read back from a run's or a council's files.
+"""The Children in Need census: one folder per collection year (1 April to 31 March),
+named by the year it ends (``cin_census/2018/`` for 2017-18, the census's own ``<Year>``),
+holding the year's census as the XML file councils submit to DfE (``cin_census.xml``,
+``sim.returns.cin_xml``). Built here as child-level tables, one per module of the census,
+their columns named by DfE's data items (dates YYYY-MM-DD): ``children`` (child identifiers
+and characteristics), ``cin_details`` (each referral: the CIN episode it opens, its closure
+and reason), ``assessments``, ``section47`` (with the initial child protection conference),
+``cin_plans`` and ``cp_plans``. The reader takes a year as that XML file or as these tables
+in CSV files (``children.csv`` ..., as exported from a council's system; the layout
+``csc-sim returns`` wrote before it wrote XML, in ``2017-18/`` folders, is read too). In
+the tables ``CINdetailsID`` numbers a child's episodes (as DfE's validation tools do) to
+link the modules to their episode (a council's tables without it may link them by
+``CINreferralDate`` instead). Written from a run and read back from a run's or a council's
+files.
 
 Specification followed: DfE, "Children in need census 2024 to 2025: business and technical
-specification" (Sex ``M``/``F`` replacing Gender; the reader also takes 1/2). An episode is
-in a year's tables if it is open at any time in the year, with each module open in the
-year; an end after 31 March is left blank that year.
+specification" (version 1.2, November 2024; Sex ``M``/``F`` replacing Gender; the reader
+also takes GenderCurrent 1/2/0/9). An episode is in a year's census if it is open at any
+time in the year, with each module open in the year; an end after 31 March is left out
+that year.
 
 The model's stages as modules: an assessment spell is an assessment (start, authorised on
 its end); a CiN spell is a CIN plan; a CP spell is a CP plan. The model has no section 47
@@ -33,10 +39,10 @@ episode's referral date is written as the start of their first spell, or the day
 the start date if that is later (all before the start: not a simulated referral).
 
 Not modelled, written as: ReferralSource ``10`` (unknown); PrimaryNeedCode ``N1`` (abuse or
-neglect; blank for NFA referrals); categories of abuse ``NEG`` (neglect, the commonest);
-UPN blank (``UPNunknown`` UN7 for a child whose only episodes in the year are NFA
+neglect; left out for NFA referrals); categories of abuse ``NEG`` (neglect, the commonest);
+UPN left out (``UPNunknown`` UN7 for a child whose only episodes in the year are NFA
 referrals); Ethnicity ``NOBT``; Sex drawn as in SSDA903; NumberOfPreviousCPP counts the CP
-plans in the run only.
+plans in the run only; disabilities, assessment factors and CP plan reviews left out.
 """
 
 from __future__ import annotations
@@ -49,6 +55,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.returns import cin_xml
 from sim.returns.common import DATE_ISO, Period, fmt
 from sim.returns.errors import Problem, ReturnsError
 from sim.returns.ssda903 import ETHNIC, SEX, SEX_BEFORE_2024
@@ -92,7 +99,9 @@ CATEGORY_OF_ABUSE = ("NEG", "PHY", "SAB", "EMO", "MUL")
 REFERRAL_COLUMNS = ("child", "id", "date", "nfa", "close", "reason")
 SPELL_COLUMNS = ("child", "stage", "start", "end", "episode")
 BOOLEAN = {"0": False, "1": True, "false": False, "true": True}
-UPN_UNKNOWN = tuple(f"UN{k}" for k in range(1, 11))
+UPN_UNKNOWN = tuple(f"UN{k}" for k in range(1, 8))
+"""The CIN census's reasons for no UPN (UN1 under school age ... UN7 referral with no
+further action); SSDA903's UPN has UN8-UN10 too, the CIN census not."""
 ICPC_TARGET_WORKING_DAYS = 15
 """Working Together: the initial conference within 15 working days of the strategy
 discussion that starts the section 47 enquiry."""
@@ -253,37 +262,37 @@ def build(
 # -- reading ------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Files:
-    """One collection year's tables (file paths by table name; any may be missing)."""
+    """One collection year: its XML census file, or its tables (CSV file paths by table
+    name; any may be missing); ``order`` sorts the years."""
 
     order: str
     tables: dict[str, Path]
+    xml: Path | None = None
 
 
 def read(years: Sequence[Files], root: Path) -> dict[str, pd.DataFrame]:
-    """Read and check CIN census tables, the years in order. Returns ``children``
-    (``child``, ``dob``, ``sex``), ``referrals`` (one per CIN episode: ``child``, ``id``,
-    ``date``, ``nfa``, ``close``, ``reason``) and ``spells`` (assessment, cin and cp:
-    ``child``, ``stage``, ``start``, ``end``, ``episode`` id)."""
+    """Read and check CIN census years, in order. Returns ``children`` (``child``, ``dob``,
+    ``sex``), ``referrals`` (one per CIN episode: ``child``, ``id``, ``date``, ``nfa``,
+    ``close``, ``reason``) and ``spells`` (assessment, cin and cp: ``child``, ``stage``,
+    ``start``, ``end``, ``episode`` id)."""
     kids, details, modules = [], [], []
     for files in years:
-        t = files.tables
+        t = _tables(files, root)
         if CHILDREN in t:
-            kids.append(_read_children(t[CHILDREN], root))
+            kids.append(_read_children(t[CHILDREN]))
         if CIN_DETAILS not in t and any(n in t for n, _, _ in MODULES.values()):
             raise ReturnsError(
-                [Problem(_name(next(iter(t.values())), root), None, None, None,
+                [Problem(next(iter(t.values())).name, None, None, None,
                          f"has no {CIN_DETAILS} beside it to link its episodes to")]
             )  # fmt: skip
         if CIN_DETAILS in t:
-            d = _read_details(t[CIN_DETAILS], root, files.order, kids[-1] if kids else None)
+            d = _read_details(t[CIN_DETAILS], files.order, kids[-1] if kids else None)
             details.append(d)
             for stage, (name, start_col, end_col) in MODULES.items():
                 if name in t:
-                    modules.append(
-                        _read_module(t[name], root, stage, start_col, end_col, d, files.order)
-                    )
+                    modules.append(_read_module(t[name], stage, start_col, end_col, d, files.order))
             if SECTION47 in t:
-                _read_s47(t[SECTION47], root, d)
+                _read_s47(t[SECTION47], d)
     children = (
         pd.concat(kids[::-1], ignore_index=True).drop_duplicates("child")
         if kids
@@ -298,12 +307,18 @@ def read(years: Sequence[Files], root: Path) -> dict[str, pd.DataFrame]:
     }
 
 
+def _tables(files: Files, root: Path) -> dict[str, Table]:
+    """A year's tables: those of its XML file, or its CSV files."""
+    if files.xml is not None:
+        return cin_xml.read_tables(files.xml, _name(files.xml, root), COLUMNS)
+    return {n: Table.read(p, _name(p, root), COLUMNS[n]) for n, p in files.tables.items()}
+
+
 def _name(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
-def _read_children(path: Path, root: Path) -> pd.DataFrame:
-    t = Table.read(path, _name(path, root), COLUMNS[CHILDREN])
+def _read_children(t: Table) -> pd.DataFrame:
     sex_col = "Sex" if t.has("Sex") or not t.has("GenderCurrent") else "GenderCurrent"
     t.require(("LAchildID", "PersonBirthDate", sex_col))
     child = t.text("LAchildID", required=True)
@@ -319,8 +334,7 @@ def _read_children(path: Path, root: Path) -> pd.DataFrame:
     return pd.DataFrame({"child": child, "dob": dob, "sex": sex})
 
 
-def _read_details(path: Path, root: Path, order: str, kids: pd.DataFrame | None) -> pd.DataFrame:
-    t = Table.read(path, _name(path, root), COLUMNS[CIN_DETAILS])
+def _read_details(t: Table, order: str, kids: pd.DataFrame | None) -> pd.DataFrame:
     t.require(("LAchildID", "CINreferralDate", "CINclosureDate", "ReasonForClosure",
                "ReferralNFA"))  # fmt: skip
     child = t.text("LAchildID", required=True)
@@ -353,8 +367,7 @@ def _read_details(path: Path, root: Path, order: str, kids: pd.DataFrame | None)
             "nfa": nfa.map(BOOLEAN).fillna(False).astype(bool),
             "close": close,
             "reason": reason,
-            "file": t.name,
-            "row": np.arange(1, len(t) + 1),
+            **t.where(),
             "order": order,
         }
     )
@@ -372,7 +385,7 @@ def _episode_key(t: Table) -> tuple[str, pd.Series]:
 
 def _linked(t: Table, details: pd.DataFrame, date_col: str, date: pd.Series) -> pd.Series:
     """Each row's episode's referral date, noting rows whose episode is not in the year's
-    ``cin_details.csv`` or that start before the referral."""
+    ``cin_details`` or that start before the referral."""
     child = t.text("LAchildID", required=True)
     column, ident = _episode_key(t)
     ref = details.set_index(["child", "id"])["date"]
@@ -387,15 +400,13 @@ def _linked(t: Table, details: pd.DataFrame, date_col: str, date: pd.Series) -> 
 
 
 def _read_module(
-    path: Path,
-    root: Path,
+    t: Table,
     stage: str,
     start_col: str,
     end_col: str,
     details: pd.DataFrame,
     order: str,
 ) -> pd.DataFrame:
-    t = Table.read(path, _name(path, root), COLUMNS[MODULES[stage][0]])
     t.require(("LAchildID", start_col, end_col))
     start = t.dates(start_col, required=True)
     end = t.dates(end_col)
@@ -414,16 +425,14 @@ def _read_module(
             "episode": episode,
             "start": start,
             "end": end,
-            "file": t.name,
-            "row": np.arange(1, len(t) + 1),
+            **t.where(),
             "order": order,
         }
     )
 
 
-def _read_s47(path: Path, root: Path, details: pd.DataFrame) -> None:
+def _read_s47(t: Table, details: pd.DataFrame) -> None:
     """Check a section 47 table (the model has no section 47 stage: nothing is kept)."""
-    t = Table.read(path, _name(path, root), COLUMNS[SECTION47])
     t.require(("LAchildID", "S47ActualStartDate"))
     start = t.dates("S47ActualStartDate", required=True)
     icpc = t.dates("DateOfInitialCPC")

@@ -29,10 +29,20 @@ class Period:
     first: pd.Timestamp
     last: pd.Timestamp
 
+    @property
+    def folder(self) -> str:
+        """The folder the collection's files are in: the year it ends (``2018`` for 1 April
+        2017 to 31 March 2018, ``2019`` for the census of 30 September 2019). The CIN
+        census's XML header names its year so (``<Year>``, the year of its 31 March
+        ``<ReferenceDate>``), and so do the SSDA903 tools councils run on these files
+        (data-to-insight's demand model reads one integer-named folder a year; its
+        validator and Social Finance's liia-tools take a collection year by its end)."""
+        return str(self.last.year)
+
 
 def april_years(first: dt.date, last: dt.date) -> list[Period]:
     """The April-March collection years (SSDA903, CIN census) that overlap ``first`` to
-    ``last``, labelled ``2017-18``."""
+    ``last``, labelled ``2017-18`` (in folder ``2018``: :attr:`Period.folder`)."""
     year = first.year if first.month >= 4 else first.year - 1
     out = []
     while dt.date(year, 4, 1) <= last:
@@ -60,7 +70,19 @@ def census_years(first: dt.date, last: dt.date) -> list[Period]:
 
 
 YEAR_LABEL = re.compile(r"(\d{4})-(\d{2})")
-"""A collection year's folder name, ``2017-18``."""
+"""A collection year's label, ``2017-18`` (the folder name of returns written before the
+folders were named by the year's end, still read)."""
+
+
+def collection_year(name: str) -> int | None:
+    """The year a collection year ends, from its folder's name: ``2018`` or ``2017-18``
+    (1 April 2017 to 31 March 2018) give 2018; any other name None."""
+    if len(name) == 4 and name.isdigit():
+        return int(name)
+    m = YEAR_LABEL.fullmatch(name)
+    if m and (int(m.group(1)) + 1) % 100 == int(m.group(2)):
+        return int(m.group(1)) + 1
+    return None
 
 
 def dates(start: dt.date, days: pd.Series) -> pd.Series:

@@ -15,7 +15,7 @@ class Problem:
     """One thing wrong with a return file."""
 
     file: str
-    """The file, as found under the returns folder (e.g. ``ssda903/2017-18/episodes.csv``)."""
+    """The file, as found under the returns folder (e.g. ``ssda903/2018/episodes.csv``)."""
     row: int | None
     """Data row, 1 for the first row after the header (line ``row + 1`` of the file); None
     for the file as a whole."""
@@ -23,13 +23,27 @@ class Problem:
     value: str | None
     rule: str
     """What the value breaks, e.g. ``is not a date (dd/mm/YYYY)``."""
+    child: str | None = None
+    """In an XML return (the CIN census), the child (``LAchildID``) the element belongs to."""
+    line: int | None = None
+    """In an XML return, the line of the element (``row`` is None and ``column`` is the
+    element's name, the data item)."""
+    worker: str | None = None
+    """In an XML workforce census, the worker (``SWENo``, else ``CSWWWorker`` and its number)
+    the element belongs to."""
 
     def __str__(self) -> str:
         where = self.file
         if self.row is not None:
             where += f", row {self.row} (line {self.row + 1})"
+        elif self.line is not None:
+            where += f", line {self.line}"
+        if self.child is not None:
+            where += f", child {self.child}"
+        if self.worker is not None:
+            where += f", worker {self.worker}"
         if self.column is not None:
-            where += f", column {self.column}"
+            where += f", {'column' if self.line is None else 'element'} {self.column}"
         value = "" if self.value is None else f"{self.value!r}: "
         return f"{where}: {value}{self.rule}"
 

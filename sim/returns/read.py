@@ -3,12 +3,18 @@ the same formats) back into tidy tables with dates, checking every file as it go
 
 The folder holds any of ``ssda903/``, ``cin_census/`` and ``workforce_census/``, each with
 one subfolder per year (files directly in the return's folder count as one more year, read
-first). A file is known by its name (``episodes.csv``, ``header.csv``, ``uasc.csv``;
-``cin_details.csv`` ...; ``workers.csv``, ``la_level.csv``; or any name containing those
-words) or else by its columns; other CSV files (a council's SSDA903 reviews or OC2 tables,
-say) are left alone. Columns may come in any order and case, with extra ones; UPNs may be
-missing. Anything that breaks a rule raises :class:`ReturnsError` naming the file, the row,
-the column, the value and the rule.
+first). SSDA903 and CIN census years are read in the order of the year they end, whether
+their folder is named by it (``2018/``, as ``csc-sim returns`` writes them) or by the
+collection year (``2017-18/``); two folders of one year are an error. A file is known by
+its name (``episodes.csv``, ``header.csv``, ``uasc.csv``; ``cin_details.csv`` ...;
+``workers.csv``, ``la_level.csv``; or any name containing those words) or else by its
+columns; a CIN census year, or a workforce census, is its XML file (any ``*.xml``) or its
+CSV tables. Other CSV
+files (a council's SSDA903 reviews or OC2 tables, say) are left alone. Columns may come in
+any order and case, with extra ones; UPNs may be missing. Anything that breaks a rule
+raises :class:`ReturnsError` naming the file, the row (or, in XML, the line and the child
+or worker),
+the column (element), the value and the rule.
 
 :func:`read_returns` gives:
 
@@ -20,7 +26,8 @@ the column, the value and the rule.
   at the start), ``how`` (the next stage on the end date, ``close``, or for lac the exit:
   return_home, adoption, special_guardianship, 18_plus, other);
 - ``episodes``: SSDA903 episodes as given (``rne``, ``legal_status``, ``place``, ``rec``);
-- ``workers``: one per spell with the council (``sim.returns.workforce_census.read``);
+- ``workers``: one per spell with the council, from each census's XML file or its
+  ``workers.csv`` and ``la_level.csv`` (``sim.returns.workforce_census.read``);
 - ``council_sept``: ``date`` (30 September), ``vacancies_fte``, ``agency_fte``,
   ``agency_headcount``.
 """
@@ -35,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from sim.returns import cin_census, ssda903, workforce_census
+from sim.returns.common import collection_year
 from sim.returns.errors import Problem, ReturnsError
 
 log = logging.getLogger(__name__)
@@ -128,10 +136,10 @@ def _ssda903_files(folder: Path) -> list[ssda903.Files]:
     kinds = {"header": ("header", "ETHNIC"), "episodes": ("episode", "DECOM"),
              "uasc": ("uasc", "DUC")}  # fmt: skip
     out = []
-    for year in _year_folders(folder):
+    for year in _collection_years(folder):
         f = _classify(year, kinds)
         if f:
-            out.append(ssda903.Files(_order(year, folder), f.get("header"),
+            out.append(ssda903.Files(_year_order(year, folder), f.get("header"),
                                      f.get("episodes"), f.get("uasc")))  # fmt: skip
     return out
 
@@ -146,28 +154,77 @@ def _cin_files(folder: Path) -> list[cin_census.Files]:
         cin_census.CIN_DETAILS: ("cin_details", "CINreferralDate"),
     }
     out = []
-    for year in _year_folders(folder):
+    for year in _collection_years(folder):
         f = _classify(year, kinds)
-        if f:
-            out.append(cin_census.Files(_order(year, folder), f))
+        xml = _xml_file(year, f, "CIN census")
+        if f or xml:
+            out.append(cin_census.Files(_year_order(year, folder), f, xml))
     return out
 
 
 def _workforce_files(folder: Path) -> list[workforce_census.Files]:
+    """Each census year's XML file (any ``.xml`` file in its folder) or its two CSV tables;
+    two XML files in one folder, or an XML file beside the tables, is an error."""
     kinds = {"workers": ("worker", "SWENo"), "la_level": ("la_level", "NumberOfVacancies")}
     out = []
     for year in _year_folders(folder):
         f = _classify(year, kinds)
-        if f:
-            out.append(
-                workforce_census.Files(_order(year, folder), f.get("workers"), f.get("la_level"))
-            )
+        xml = _xml_file(year, f, "workforce census")
+        if xml or f:
+            out.append(workforce_census.Files(
+                _order(year, folder), f.get("workers"), f.get("la_level"), xml
+            ))  # fmt: skip
     return out
+
+
+def _xml_file(year: Path, tables: dict[str, Path], what: str) -> Path | None:
+    """The one XML file of ``what`` in ``year``'s folder, if any: a second XML file, or
+    one beside the return's CSV ``tables``, is an error (which one counts is not known)."""
+    xml = sorted(p for p in year.glob("*.xml") if p.is_file())
+    if len(xml) > 1:
+        raise ReturnsError(
+            [Problem(xml[1].as_posix(), None, None, None,
+                     f"is a second {what} XML file in its folder (the first: {xml[0].name})")]
+        )  # fmt: skip
+    if xml and tables:
+        raise ReturnsError(
+            [Problem(next(iter(tables.values())).as_posix(), None, None, None,
+                     f"is a CSV table beside the {what} XML file ({xml[0].name}): "
+                     "keep one of them")]
+        )  # fmt: skip
+    return xml[0] if xml else None
 
 
 def _order(year: Path, folder: Path) -> str:
     """Sort key of a year folder: its name ('' for files directly in the return's folder)."""
     return "" if year == folder else year.name
+
+
+def _collection_years(folder: Path) -> list[Path]:
+    """The year folders of SSDA903 or the CIN census (the return's folder first), by the
+    year each ends; two folders of one collection year (``2018/`` and ``2017-18/``) are
+    an error."""
+    years = _year_folders(folder)
+    seen: dict[str, Path] = {}
+    for year in years[1:]:
+        key = _year_order(year, folder)
+        if key in seen:
+            raise ReturnsError(
+                [Problem(year.as_posix(), None, None, None,
+                         f"is the same collection year as {seen[key].name}/ (1 April "
+                         f"{int(key) - 1} to 31 March {key}): keep one of them")]
+            )  # fmt: skip
+        seen[key] = year
+    return [years[0], *sorted(years[1:], key=lambda y: _year_order(y, folder))]
+
+
+def _year_order(year: Path, folder: Path) -> str:
+    """Sort key of a collection year's folder: the year it ends (``2018`` for ``2018/`` or
+    ``2017-18/``), else its name ('' for files directly in the return's folder)."""
+    if year == folder:
+        return ""
+    end = collection_year(year.name)
+    return year.name if end is None else f"{end:04d}"
 
 
 # -- putting the returns together ----------------------------------------------------------

@@ -1,6 +1,14 @@
 """SSDA903, the children looked after return: one folder per collection year (1 April to 31
-March), each with ``header.csv``, ``episodes.csv`` and ``uasc.csv`` in DfE's CSV format,
-written from a run and read back from a run's or a council's files.
+March) named by the year it ends (``ssda903/2018/`` for 2017-18), each with ``header.csv``,
+``episodes.csv`` and ``uasc.csv`` in DfE's CSV format (dates dd/mm/YYYY), written from a
+run and read back from a run's or a council's files (folders named ``2017-18/`` too).
+
+That layout is the one the SSDA903 tools councils run read: data-to-insight's demand model
+(cs-demand-model) takes a folder of integer-named year folders, knows each file by its
+columns (these, DfE's, in DfE's order) and dates a year by its latest DECOM, so by the year
+it ends; data-to-insight's validator (csc-validator-be-903) knows a file by its exact set of
+columns and a collection year by the year it ends; Social Finance's liia-tools reads
+``2017-18`` in a path as 2018. The files follow DfE's specification, not those tools.
 
 Specification followed: DfE, "Children looked after return 2024 to 2025" (guide and
 technical specification; the SSDA903 collection), with its code sets: SEX is ``M``/``F``

@@ -23,12 +23,19 @@ _TIME = re.compile(r"\s+\d{1,2}:\d{2}(:\d{2})?$")
 
 class Table:
     """A return file's rows as stripped text (blank cells ``""``), with its columns renamed
-    to the specification's spelling where only their case differs."""
+    to the specification's spelling where only their case differs.
 
-    def __init__(self, frame: pd.DataFrame, name: str) -> None:
+    A table read from an XML return (``sim.returns.cin_xml``) has ``lines``: for each
+    column (and ``""``, the row's own element) the line of each row's element, None where
+    it is absent; its problems name the line and the child (``LAchildID``), not a row."""
+
+    def __init__(
+        self, frame: pd.DataFrame, name: str, lines: dict[str, list[int | None]] | None = None
+    ) -> None:
         self.frame = frame
         self.name = name
         """The file as the errors name it (relative to the returns folder)."""
+        self.lines = lines
         self.problems: list[Problem] = []
 
     @classmethod
@@ -101,7 +108,8 @@ class Table:
         if other.any():
             again = pd.to_datetime(bare[other], format=second, errors="coerce")
             parsed[other] = again.astype("datetime64[ns]")
-        self._note((raw != "") & parsed.isna(), column, raw, "is not a date (dd/mm/YYYY)")
+        shown = "YYYY-MM-DD" if first == DATE_ISO else "dd/mm/YYYY"  # the file's own format
+        self._note((raw != "") & parsed.isna(), column, raw, f"is not a date ({shown})")
         return parsed
 
     def codes(self, column: str, allowed: Collection[str], required: bool = False) -> pd.Series:
@@ -142,25 +150,50 @@ class Table:
     def check(self) -> None:
         """Raise every problem noted so far as one error."""
         if self.problems:
-            raise ReturnsError(sorted(self.problems, key=lambda p: p.row or 0))
+            raise ReturnsError(sorted(self.problems, key=lambda p: (p.row or 0, p.line or 0)))
+
+    def where(self) -> dict[str, object]:
+        """Where each row is, as the readers keep it beside their rows for rules across
+        rows or years (:func:`rows_problems`): ``file``, ``row`` and, from XML, ``line``."""
+        if self.lines is None:
+            return {"file": self.name, "row": np.arange(1, len(self) + 1), "line": None}
+        return {"file": self.name, "row": None, "line": self.lines[""]}
+
+    def problem(self, i: int, column: str | None, value: str | None, rule: str) -> Problem:
+        """The problem of row ``i`` (from 0) in ``column``."""
+        if self.lines is None:
+            return Problem(self.name, i + 1, column, value, rule)
+        own = self.lines.get(column or "")
+        line = own[i] if own is not None and own[i] is not None else self.lines[""][i]
+        child = str(self.frame["LAchildID"].iloc[i]) if "LAchildID" in self.frame else None
+        return Problem(self.name, None, column, value, rule, child=child or None, line=line)
 
     def _note(
         self, bad: pd.Series, column: str | None, values: pd.Series | None, rule: str
     ) -> None:
         for i in np.flatnonzero(bad.to_numpy(dtype=bool)).tolist():
             value = None if values is None else str(values.iloc[i])
-            self.problems.append(Problem(self.name, i + 1, column, value, rule))
+            self.problems.append(self.problem(i, column, value, rule))
 
 
 def rows_problems(
     rows: pd.DataFrame, column: str, values: Iterable[str], rule: str
 ) -> list[Problem]:
-    """A problem for each of ``rows`` (frames carrying ``file`` and ``row``, as the readers
-    keep them for rules across rows or years), with its ``values``."""
-    return [
-        Problem(str(f), int(r), column, v, rule)
-        for f, r, v in zip(rows["file"].tolist(), rows["row"].tolist(), values, strict=True)
-    ]
+    """A problem for each of ``rows`` (frames carrying ``file`` and ``row``, and ``line``
+    and ``child`` for rows from XML, as the readers keep them for rules across rows or
+    years: :meth:`Table.where`), with its ``values``."""
+    n = len(rows)
+    lines = rows["line"].tolist() if "line" in rows else [None] * n
+    children = rows["child"].tolist() if "child" in rows else [None] * n
+    out = []
+    for f, r, line, child, v in zip(
+        rows["file"].tolist(), rows["row"].tolist(), lines, children, values, strict=True
+    ):
+        if pd.notna(line):  # from an XML return: its line and child, no row
+            out.append(Problem(str(f), None, column, v, rule, child=str(child), line=int(line)))
+        else:
+            out.append(Problem(str(f), int(r), column, v, rule))
+    return out
 
 
 def date_texts(values: pd.Series, pattern: str) -> list[str]:

@@ -1,5 +1,6 @@
-"""Write one run as the three returns under a folder: ``ssda903/<year>/``,
-``cin_census/<year>/``, ``workforce_census/<census year>/`` and ``returns_about.md``.
+"""Write one run as the three returns under a folder: ``ssda903/<year>/`` (CSV files) and
+``cin_census/<year>/`` (one XML file), each collection year's folder named by the year it
+ends (``2018`` for 2017-18), ``workforce_census/<census year>/`` and ``returns_about.md``.
 
 Everything is built in memory first, then written into a temporary folder inside the output
 folder and moved into place, so an error leaves no half-written return behind; with
@@ -15,9 +16,10 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
+from lxml import etree
 
-from sim.experiment.atomic import write_csv, write_text
-from sim.returns import cin_census, ssda903, workforce_census
+from sim.experiment.atomic import write_bytes, write_csv, write_text
+from sim.returns import cin_census, cin_xml, ssda903, workforce_census, workforce_xml
 from sim.returns.about import about
 from sim.returns.common import april_years, census_years
 from sim.returns.people import children, spells
@@ -31,26 +33,44 @@ TOP = (ssda903.FOLDER, cin_census.FOLDER, workforce_census.FOLDER, ABOUT)
 _LETTERS = "abcdefghijklmnopqrstuvwxyz0123456789_"
 
 
-def returns_files(run: Run) -> dict[str, pd.DataFrame]:
-    """Every file of the three returns of ``run``, by path under the returns folder."""
+def returns_files(run: Run) -> dict[str, pd.DataFrame | bytes]:
+    """Every file of the three returns of ``run``, by path under the returns folder: a
+    table (written as CSV) or an XML file's bytes."""
     kids = children(run)
     sp = spells(run)
-    files: dict[str, pd.DataFrame] = {}
+    files: dict[str, pd.DataFrame | bytes] = {}
     lac = sp[sp["stage"] == "lac"]
     eps, linked = cin_census.episodes(run.start, run.tables["referrals"], sp)
-    for year in april_years(run.start, run.last_day):
-        for name, table in ssda903.build(lac, kids, year, pd.Timestamp(run.last_day)).items():
-            files[f"{ssda903.FOLDER}/{year.label}/{name}"] = table
-        for name, table in cin_census.build(eps, linked, kids, year).items():
-            files[f"{cin_census.FOLDER}/{year.label}/{name}"] = table
+    last = pd.Timestamp(run.last_day)
+    for year in april_years(run.start, run.last_day):  # each in the folder of the year it ends
+        for name, table in ssda903.build(lac, kids, year, last).items():
+            files[f"{ssda903.FOLDER}/{year.folder}/{name}"] = table
+        tables = cin_census.build(eps, linked, kids, year)
+        files[f"{cin_census.FOLDER}/{year.folder}/{cin_xml.FILE}"] = cin_xml.to_xml(
+            tables, year, last
+        )
     w = workforce_census.workers(run.start, run.tables["workers"])
     for census in census_years(run.start, run.last_day):
-        for name, table in workforce_census.build(w, run.frame, census).items():
-            files[f"{workforce_census.FOLDER}/{census.label}/{name}"] = table
+        tables = workforce_census.build(w, run.frame, census)
+        name = workforce_xml.file_name(census.label)
+        files[f"{workforce_census.FOLDER}/{census.label}/{name}"] = workforce_census.census_xml(
+            tables, census
+        )
     return files
 
 
-def write_returns(run: Run, out: Path) -> dict[str, pd.DataFrame]:
+def records(path: str, content: pd.DataFrame | bytes) -> int:
+    """How many rows a file of ``returns_files`` holds: a table's rows; in the CIN census's
+    XML, its children, episodes and their modules (as many as its tables would have rows);
+    in another XML file, the elements under its root but the header."""
+    if not isinstance(content, bytes):
+        return len(content)
+    if path.startswith(cin_census.FOLDER + "/"):
+        return sum(cin_xml.counts(content).values())
+    return sum(1 for el in etree.fromstring(content) if el.tag != "Header")
+
+
+def write_returns(run: Run, out: Path) -> dict[str, pd.DataFrame | bytes]:
     """Write the returns of ``run`` under ``out`` (replacing the returns already there);
     the files written, by path under ``out``."""
     files = returns_files(run)
@@ -59,7 +79,10 @@ def write_returns(run: Run, out: Path) -> dict[str, pd.DataFrame]:
     staging = _staging(out)
     try:
         for rel, table in files.items():
-            write_csv(staging / rel, table)
+            if isinstance(table, bytes):
+                write_bytes(staging / rel, table)
+            else:
+                write_csv(staging / rel, table)
         write_text(staging / ABOUT, text)
         for name in TOP:
             target, new = out / name, staging / name

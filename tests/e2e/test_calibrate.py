@@ -284,7 +284,7 @@ def test_nothing_after_the_as_of_date_is_read(recorded: dict[str, Any]) -> None:
     spells = scramble(t.spells, ("end",))
     spells.loc[spells["end"] > day, "how"] = "close"
     spells.loc[(spells["end"] > day) & (spells["stage"] == "lac"), "how"] = "adoption"
-    workers = scramble(t.workers, ("end", "qualified"))
+    workers = scramble(t.workers, ("end", "asye_seen", "qualified_seen"))
     workers.loc[workers["end"] > day, "reason"] = "left"
     census = t.council_sept.copy()
     census.loc[census["date"] > day, ["vacancies_fte", "agency_fte"]] *= 3
@@ -338,7 +338,10 @@ def test_cli_calibrates_from_returns_files(
     calibrated = load_config(out)
     assert calibrated.start_date.isoformat() > str(as_of)
     truth = truths(load_config(MANCHESTER, {"horizon_months": 36, **LOOPS_OFF}))
-    for key in ("demand.rereferral.probability", "pathway.assessment.duration.mean"):
+    # the ASYE's length from DfE's items alone (CFKSSstatus on each census day)
+    keys = ("demand.rereferral.probability", "pathway.assessment.duration.mean",
+            "asye.duration_months")  # fmt: skip
+    for key in keys:
         got = _value(to_plain(calibrated), key)
         assert abs(got / truth[key] - 1) < 0.05, key
     # a second call refuses to overwrite
@@ -356,25 +359,25 @@ def _value(config: dict[str, Any], key: str) -> float:
     return float(node[last])
 
 
-def test_cli_names_the_file_row_and_column_of_a_bad_return(
+def test_cli_names_the_file_line_child_and_element_of_a_bad_return(
     returns_folder: Path, tmp_path: Path, capsys: Any
 ) -> None:
     bad = tmp_path / "bad"
     shutil.copytree(returns_folder, bad)
-    plans = sorted((bad / "cin_census").glob("*/cin_plans.csv"))[1]
-    lines = plans.read_text().splitlines()
-    header = lines[0].split(",")
-    col = next(i for i, h in enumerate(header) if h.strip().lower() == "cinplanstartdate")
-    row = lines[3].split(",")
-    row[col] = "31/02/2018"
-    lines[3] = ",".join(row)
-    plans.write_text("\n".join(lines) + "\n")
+    census = sorted((bad / "cin_census").glob("*/*.xml"))[1]
+    lines = census.read_text().splitlines()
+    line = [i for i, text in enumerate(lines) if "<CINPlanStartDate>" in text][2]
+    start = lines[line].index("<CINPlanStartDate>") + len("<CINPlanStartDate>")
+    lines[line] = lines[line][:start] + "2018-02-31" + lines[line][start + 10 :]
+    child = next(text for text in reversed(lines[:line]) if "<LAchildID>" in text)
+    census.write_text("\n".join(lines) + "\n")
     code = main([
         "calibrate", str(bad), "--as-of", "2019-06-30", "--template", str(MANCHESTER),
         "--out", str(tmp_path / "x.yaml"),
     ])  # fmt: skip
     err = capsys.readouterr().err
     assert code == 2
-    assert plans.relative_to(bad).as_posix() in err
-    assert "row 3" in err and "CINPlanStartDate" in err
+    assert census.relative_to(bad).as_posix() in err
+    child_id = child.strip().removeprefix("<LAchildID>").removesuffix("</LAchildID>")
+    assert f"line {line + 1}, child {child_id}, element CINPlanStartDate: '2018-02-31'" in err
     assert not (tmp_path / "x.yaml").exists()

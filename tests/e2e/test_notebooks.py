@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -121,12 +122,13 @@ def test_calibrate_council_notebook_runs(monkeypatch, tmp_path):
 def test_calibrate_council_notebook_explains_bad_returns(monkeypatch, tmp_path):
     returns, work = tmp_path / "returns", tmp_path / "work"
     shutil.copytree(EXAMPLE, returns)
-    details = returns / "cin_census" / "2019-20" / "cin_details.csv"
-    lines = details.read_text().splitlines(keepends=True)
-    cells = lines[5].split(",")  # data row 5
-    cells[2] = "2019-02-30"  # CINreferralDate
-    lines[5] = ",".join(cells)
-    details.write_text("".join(lines))
+    census = returns / "cin_census" / "2020" / "cin_census.xml"
+    text = census.read_text()
+    first = text.index("<CINreferralDate>") + len("<CINreferralDate>")
+    text = text[:first] + "2019-02-30" + text[first + len("2019-02-30") :]  # the first child's
+    census.write_text(text)
+    line = text[:first].count("\n") + 1
+    child = re.findall(r"<LAchildID>([^<]*)</LAchildID>", text[:first])[-1]
     nb = nbformat.read(NOTEBOOKS / "calibrate_council.ipynb", as_version=4)
     env = {"CSC_SIM_WORKDIR": str(work), "CSC_SIM_RETURNS": str(returns)}
     with pytest.raises(CellExecutionError, match="ReturnsError"):
@@ -134,7 +136,7 @@ def test_calibrate_council_notebook_explains_bad_returns(monkeypatch, tmp_path):
     printed = "".join(_outputs(nb, "stdout"))
     assert f"The returns in {returns} cannot be read" in printed
     assert (
-        "cin_census/2019-20/cin_details.csv, row 5 (line 6), column CINreferralDate: "
-        "'2019-02-30': is not a date"
+        f"cin_census/2020/cin_census.xml, line {line}, child {child}, element CINreferralDate: "
+        "'2019-02-30': is not a date (YYYY-MM-DD)"
     ) in printed
     assert list(work.iterdir()) == [], "nothing is written from bad returns"

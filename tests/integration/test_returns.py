@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from lxml import etree
 
 from sim.cli import main
 from sim.config.councils import scale_config
@@ -25,6 +26,7 @@ from sim.returns.writer import write_returns
 from tests.conftest import CONFIGS
 
 MANCHESTER = CONFIGS / "manchester_2016.yaml"
+CIN_SCHEMA = Path(__file__).parents[1] / "support" / "cin_census_2024_25.xsd"
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +111,18 @@ def test_referrals_and_children_come_back(both):
     assert (got_kids["sex"] == kids["sex"]).all()
 
 
+@pytest.mark.parametrize("name", ["manchester", "england"])
+def test_the_census_files_follow_the_specification_s_schema(name, folder):
+    run, _ = _written(name, folder)
+    schema = etree.XMLSchema(etree.parse(str(CIN_SCHEMA)))
+    files = sorted((folder / name / "cin_census").glob("*/cin_census.xml"))
+    assert [f.parent.name for f in files] == [
+        y.folder for y in april_years(run.start, run.last_day)
+    ]
+    for path in files:
+        assert schema.validate(etree.parse(str(path))), (path, schema.error_log.last_error)
+
+
 def test_england_s_children_have_ages_statuses_and_typed_exits(england):
     _, back = england
     assert back.children["dob"].notna().all()
@@ -137,9 +151,17 @@ def test_workers_come_back(manchester):
     assert (got.loc[seen_to_end, "end"] == mine.loc[seen_to_end, "end"]).all()
     assert got.loc[~seen_to_end, "end"].isna().all()
     assert (got.loc[seen_to_end, "reason"] == mine.loc[seen_to_end, "reason"]).all()
-    qualified = mine["qualified"] <= last
-    assert qualified.sum() > 5
-    assert (got.loc[qualified, "qualified"] == mine.loc[qualified, "qualified"]).all()
+    # the ASYE's end as the censuses see it: in it on one 30 September, past it on a later
+    nqsw = mine["kind"] == "asye"
+    seen_done = got["qualified_seen"].notna() & nqsw
+    assert seen_done.sum() > 5
+    assert (mine.loc[seen_done, "qualified"] <= got.loc[seen_done, "qualified_seen"]).all()
+    in_it = got["asye_seen"].notna() & nqsw
+    assert in_it.sum() > 5
+    assert (
+        mine.loc[in_it, "qualified"].fillna(pd.Timestamp.max) > got.loc[in_it, "asye_seen"]
+    ).all()
+    assert got.loc[~nqsw, "asye_seen"].isna().all()
     # agency workers: those in post on some 30 September, from when they started
     refs = [c.last for c in censuses]
     agency = w[w["kind"] == "agency"]
@@ -198,6 +220,9 @@ def test_the_workforce_census_agrees_with_the_monthly_series(both):
         assert agency["fte"].sum() == pytest.approx(row["agency_fte"])
         own = in_post[~in_post["agency"]]
         assert own["fte"].sum() == pytest.approx(row["qualified_fte"] + row["asye_fte"])
+        # in the ASYE on the census day: CFKSSstatus 1 then (the last census seeing it or later)
+        asye = own[(own["kind"] == "asye") & (own["asye_seen"] >= ref)]
+        assert asye["fte"].sum() == pytest.approx(row["asye_fte"])
         m = _months(run.frame, max(census.first, start), ref)
         lo = max(census.first, start)
         assert (~w["agency"] & w["end"].between(lo, ref)).sum() == m["leavers"].sum()
@@ -222,7 +247,7 @@ def test_the_command_writes_the_run_of_the_same_seed_as_csc_sim_run(tmp_path, ca
     assert main(args) == 0
     printed = capsys.readouterr().out
     assert "seed 3 replication 1" in printed and "SSDA903" in printed
-    assert "2016-17 to 2017-18" in printed and f"wrote {out}" in printed
+    assert "2017 to 2018" in printed and f"wrote {out}" in printed
     assert sorted(p.name for p in out.iterdir()) == [
         "cin_census", "returns_about.md", "ssda903", "workforce_census"
     ]  # fmt: skip
@@ -234,11 +259,13 @@ def test_the_command_writes_the_run_of_the_same_seed_as_csc_sim_run(tmp_path, ca
     assert sept["vacancies_fte"] == pytest.approx(row["vacancy_fte"], abs=0.005)
     assert sept["agency_fte"] == pytest.approx(row["agency_fte"], abs=0.005)
     # a non-empty folder is refused (exit 2) unless --force; the files are the same again
-    before = (out / "ssda903/2017-18/episodes.csv").read_bytes()
+    before = (out / "ssda903/2018/episodes.csv").read_bytes()
+    census = (out / "cin_census/2018/cin_census.xml").read_bytes()
     assert main(args) == 2
     assert "not empty" in capsys.readouterr().err
     assert main([*args, "--force"]) == 0
-    assert (out / "ssda903/2017-18/episodes.csv").read_bytes() == before
+    assert (out / "ssda903/2018/episodes.csv").read_bytes() == before
+    assert (out / "cin_census/2018/cin_census.xml").read_bytes() == census
 
 
 @pytest.mark.parametrize(

@@ -142,15 +142,98 @@ def test_leaving_hazards_by_tenure_band() -> None:
             "start": origin + pd.to_timedelta(np.floor(hired), unit="D"),
             "end": pd.Series(origin + pd.to_timedelta(np.floor(leave), unit="D")).where(ended),
             "reason": np.where(ended, "left", ""),
-            "qualified": pd.NaT,
         }
     )
     t = _workers_tables(workers, origin, origin + pd.Timedelta(days=3 * 365 - 1))
     w = Window(t.start, t.extracted)
-    x, _ = workforce.exposures(t, w, workforce.Notice(0.0, 0.0), 365.0)
+    ends = workforce.asye_ends(t, 365.0, workforce.SPIKE_DAYS)
+    x, _ = workforce.exposures(t, w, workforce.Notice(0.0, 0.0), ends)
     low, high = workforce.hazards(x, "permanent", [0.0, 2.0], w)
     assert low.covers(0.2), low.note()
     assert high.covers(0.1), high.note()
+
+
+def _asye_census(
+    length_days: float, end_share: float, seed: int, notice: float = 56.0
+) -> tuple[ReturnsTables, list[pd.Timestamp]]:
+    """Newly qualified starters over four years, each in the ASYE for ``length_days`` then
+    qualified, ``end_share`` of them resigning at its end (leaving a notice later), seen as
+    the workforce census sees them: on each 30 September, in the ASYE or past it."""
+    rng = np.random.default_rng(seed)
+    origin = pd.Timestamp("2017-10-01")
+    censuses = [pd.Timestamp(y, 9, 30) for y in (2018, 2019, 2020, 2021)]
+    n = 300
+    start = origin + pd.to_timedelta(np.floor(rng.uniform(-2 * 365, 4 * 365, n)), unit="D")
+    done = start + pd.Timedelta(days=length_days)
+    resign = rng.random(n) < end_share
+    end = pd.Series(done + pd.Timedelta(days=notice)).where(resign).dt.floor("D")
+    rows = []
+    for i in range(n):
+        on = [c for c in censuses if start[i] <= c and not (end.iloc[i] <= c)]
+        still = [c for c in on if c < done[i] or resign[i]]
+        past = [c for c in on if c >= done[i] and not resign[i]]
+        rows.append(
+            (i, start[i], end.iloc[i], max(still, default=pd.NaT), min(past, default=pd.NaT))
+        )
+    frame = pd.DataFrame(rows, columns=["worker", "start", "end", "asye_seen", "qualified_seen"])
+    last = censuses[-1]
+    frame = frame[frame["start"] <= last]
+    frame.loc[frame["end"] > last, "end"] = pd.NaT
+    workers = frame.assign(
+        kind="asye", team="cin_cp", fte=1.0, reason=np.where(frame["end"].notna(), "left", "")
+    )
+    return _workers_tables(workers, origin, last), censuses
+
+
+def test_the_asye_length_from_census_days_alone() -> None:
+    """A 24-month ASYE the censuses see only as 'in it on this 30 September, past it on
+    that one': the interval of lengths every worker fits holds it, and is narrow."""
+    t, _ = _asye_census(730.5, 0.15, seed=3)
+    w = Window(t.start, t.extracted)
+    got = workforce.asye_length(*workforce.asye_bounds(t, workforce.Notice(56.0, 7.0)), w)
+    assert got is not None
+    assert got.estimate.covers(24.0), got.estimate.note()
+    assert got.estimate.high - got.estimate.low < 0.5, got.estimate.note()
+
+
+def test_the_asye_length_with_lengths_that_vary() -> None:
+    """ASYEs of 12 months or more (extensions): no one length fits, so a lognormal is fitted
+    with interval censoring and its median's interval holds the lengths' median."""
+    rng = np.random.default_rng(4)
+    lengths = 365.25 * np.exp(rng.normal(0.05, 0.1, 400))
+    starts = rng.uniform(0, 365, 400)  # days after a census; censuses a year apart
+    last_in = 365.25 * np.floor((starts + lengths) / 365.25)  # the last census before the end
+    lo = np.maximum(last_in - starts, 0.0)  # 0: started after it, never listed in the ASYE
+    hi = last_in + 365.25 - starts
+    w = Window(pd.Timestamp("2018-01-01"), pd.Timestamp("2021-12-31"))
+    got = workforce.asye_length(lo, hi, w)
+    assert got is not None and "lognormal" in got.estimate.how
+    assert got.estimate.covers(float(np.median(lengths)) / 30.4375), got.estimate.note()
+
+
+def test_no_completion_seen_gives_no_length() -> None:
+    w = Window(pd.Timestamp("2018-01-01"), pd.Timestamp("2021-12-31"))
+    assert workforce.asye_length(np.array([100.0, 200.0]), np.array([np.inf, np.inf]), w) is None
+
+
+def test_the_end_of_asye_resignations_and_who_is_in_it_on_a_census_day() -> None:
+    """15% resign as their 24-month ASYE ends: counted from leavers near start + the
+    estimated length; on a census day those listed in the ASYE are the ASYE FTE."""
+    t, censuses = _asye_census(730.5, 0.15, seed=5)
+    w = Window(t.start, t.extracted)
+    notice = workforce.Notice(56.0, 7.0)
+    got = workforce.asye_length(*workforce.asye_bounds(t, notice), w)
+    assert got is not None
+    ends = workforce.asye_ends(t, got.days, got.tolerance)
+    _, (spike, reached) = workforce.exposures(t, w, notice, ends)
+    end = share(spike, reached, "t", w, "ASYEs")
+    assert reached > 100 and end.covers(0.15), end.note()
+    day = censuses[2]
+    on = workforce.in_post(t, day, ends)
+    wk = t.workers
+    listed = (wk["start"] <= day) & (wk["asye_seen"] >= day)  # in it then, or later still
+    assert listed.sum() > 20
+    assert set(on.index[on["kind_now"] == "asye"]) == set(wk.index[listed])
 
 
 def test_agency_leaving_known_only_between_censuses() -> None:
@@ -170,9 +253,7 @@ def test_agency_leaving_known_only_between_censuses() -> None:
         later = [c for c in censuses if c > listed[-1]]
         rows.append((i, start[i], listed[0], listed[-1], later[0] if later else pd.NaT))
     frame = pd.DataFrame(rows, columns=["worker", "start", "first_seen", "last_seen", "gone_by"])
-    workers = frame.assign(
-        kind="agency", team="cin_cp", fte=1.0, end=pd.NaT, reason="", qualified=pd.NaT
-    )
+    workers = frame.assign(kind="agency", team="cin_cp", fte=1.0, end=pd.NaT, reason="")
     t = _workers_tables(workers, origin, censuses[-1])
     assert workforce.interval_kinds(t) == {"agency"}
     w = Window(t.start, t.extracted)

@@ -77,6 +77,24 @@ def test_recorder_days_become_the_dates_they_fall_in() -> None:
     assert t.council_sept["vacancies_fte"].isna().all()
 
 
+def test_a_recorded_asye_is_seen_as_the_census_sees_it() -> None:
+    """The completion day is not a census item: the recorder's becomes the last 30 September
+    listing the worker in the ASYE and the first listing them past it, and cutting at an
+    as-of date forgets the censuses after it."""
+    raw = recorder_tables()
+    raw["workers"].loc[1, "qualified_day"] = 300.0  # 26 January 2021
+    t = check_tables(from_recorder(raw, START, dt.date(2022, 3, 31)))
+    nqsw = t.workers.loc[1]
+    assert (nqsw["asye_seen"], nqsw["qualified_seen"]) == (
+        pd.Timestamp("2020-09-30"), pd.Timestamp("2021-09-30")
+    )  # fmt: skip
+    assert "qualified" not in t.workers.columns
+    cut = censor(t, pd.Timestamp("2021-06-30"))
+    assert cut.workers.loc[1, "asye_seen"] == pd.Timestamp("2020-09-30")
+    assert pd.isna(cut.workers.loc[1, "qualified_seen"])
+    assert pd.isna(censor(t, pd.Timestamp("2020-08-31")).workers.loc[1, "asye_seen"])
+
+
 def _bad(table: str, column: str, row: int, value: Any) -> ReturnsTables:
     t = tables()
     frame = getattr(t, table).copy()

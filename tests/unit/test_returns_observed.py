@@ -173,11 +173,11 @@ def test_the_command_refuses_bad_returns_and_a_date_with_nothing_after(tmp_path,
     write_returns(tiny_run(), folder)
     assert main(["observed", str(folder), "--after", "2017-09-30", "--out", str(out)]) == 2
     assert "cover no whole year or census day after it" in capsys.readouterr().err
-    header = folder / "ssda903" / "2016-17" / "header.csv"
+    header = folder / "ssda903" / "2017" / "header.csv"
     lines = header.read_text().splitlines()
     lines[1] = lines[1].replace(lines[1].split(",")[1], "X", 1)  # SEX of the first child
     header.write_text("\n".join(lines) + "\n")
     assert main(["observed", str(folder), "--after", "2016-09-30", "--out", str(out)]) == 2
     err = capsys.readouterr().err
-    assert "ssda903/2016-17/header.csv, row 1 (line 2), column SEX: 'X'" in err
+    assert "ssda903/2017/header.csv, row 1 (line 2), column SEX: 'X'" in err
     assert not out.exists(), "nothing is written"

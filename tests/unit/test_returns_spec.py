@@ -5,15 +5,19 @@ mapped into them, collection years and dates."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from lxml import etree
 
 from sim.config.council import LEGAL_STATUSES, PERMANENCE_EXITS
 from sim.model.rng import Streams
-from sim.returns import cin_census, ssda903, workforce_census
-from sim.returns.common import april_years, census_years, dates, fill_in_rng
+from sim.returns import cin_census, cin_xml, ssda903, workforce_census
+from sim.returns.common import april_years, census_years, collection_year, dates, fill_in_rng
+
+CIN_SCHEMA = Path(__file__).parents[1] / "support" / "cin_census_2024_25.xsd"
 
 
 def test_ssda903_columns_are_dfe_s_in_dfe_s_order():
@@ -74,6 +78,7 @@ def test_cin_census_columns_and_codes():
         "S47ActualStartDate", "InitialCPCtarget", "DateOfInitialCPC", "ICPCnotRequired"
     )  # fmt: skip
     assert set(cin_census.REASON_FOR_CLOSURE) == {f"RC{k}" for k in range(1, 10)}
+    assert set(cin_census.UPN_UNKNOWN) == {f"UN{k}" for k in range(1, 8)}  # not SSDA903's UN8+
     assert set(cin_census.CATEGORY_OF_ABUSE) == {"NEG", "PHY", "SAB", "EMO", "MUL"}
     cases = [
         ("assessment", "close", "RC8"),
@@ -87,15 +92,73 @@ def test_cin_census_columns_and_codes():
         assert cin_census.reason_for_closure(stage, how) == code
 
 
+XS = "{http://www.w3.org/2001/XMLSchema}"
+
+
+def _schema_children(schema: etree._ElementTree) -> dict[str, list[str]]:
+    """Each element of the transcribed schema with its child elements, in order."""
+    types = {t.get("name"): t for t in schema.getroot().iter(f"{XS}complexType") if t.get("name")}
+    out: dict[str, list[str]] = {}
+    for el in schema.getroot().iter(f"{XS}element"):
+        body = types.get(el.get("type")) if el.get("type") in types else el.find(f"{XS}complexType")
+        if body is not None:
+            out[el.get("name")] = [c.get("name") for c in body.iter(f"{XS}element")
+                                   if c.getparent().getparent() is body]  # fmt: skip
+    return out
+
+
+def test_the_census_xml_s_elements_are_the_specification_s_in_its_order():
+    spec = _schema_children(etree.parse(str(CIN_SCHEMA)))
+    assert {k: list(v) for k, v in cin_xml.STRUCTURE.items()} == spec
+    # every item a module table has is an element of its group (or the link, CINdetailsID)
+    for name, group in cin_xml.GROUPS.items():
+        assert set(cin_census.COLUMNS[name]) - {"LAchildID", "CINdetailsID"} <= set(spec[group])
+    child = set(spec["ChildIdentifiers"]) | set(spec["ChildCharacteristics"])
+    assert set(cin_census.COLUMNS[cin_census.CHILDREN]) <= child
+    assert set(cin_xml.GROUPS) | {cin_xml.CHILDREN} == set(cin_census.COLUMNS)
+
+
+def _enumerations(name: str) -> set[str]:
+    schema = etree.parse(str(CIN_SCHEMA)).getroot()
+    (simple,) = [t for t in schema.iter(f"{XS}simpleType") if t.get("name") == name]
+    return {e.get("value") for e in simple.iter(f"{XS}enumeration")}
+
+
+@pytest.mark.parametrize(
+    ("codes", "schema_type"),
+    [
+        (cin_census.REFERRAL_SOURCE, "ReferralSource"),
+        (cin_census.PRIMARY_NEED, "PrimaryNeedCode"),
+        (cin_census.REASON_FOR_CLOSURE, "ReasonForClosure"),
+        (cin_census.CATEGORY_OF_ABUSE, "CategoryOfAbuse"),
+        (cin_census.UPN_UNKNOWN, "UPNunknown"),
+        (ssda903.ETHNIC, "Ethnicity"),
+        (ssda903.SEX, "Sex"),
+    ],
+)
+def test_the_census_code_lists_are_the_specification_s(codes, schema_type):
+    assert set(codes) == _enumerations(schema_type)
+
+
 def test_workforce_census_columns_and_codes():
-    cols = workforce_census.WORKER_COLUMNS
-    # the 2022 schema's CSWWWorker items in its order, then one item of ours at the end
-    assert cols[:3] == ("SWENo", "AgencyWorker", "FTE")
-    assert cols.index("RoleStartDate") < cols.index("RoleEndDate") < cols.index("FTE30")
-    assert cols[-1] == "ASYECompletionDate" and len(cols) == 24
+    # the 2022 schema's CSWWWorker items in its order, and nothing of ours (the schema file
+    # in tests/support checks the written files themselves)
+    assert workforce_census.WORKER_COLUMNS == (
+        "AgencyWorker", "SWENo", "FTE", "PersonBirthDate", "GenderCurrent", "Ethnicity",
+        "QualInst", "QualLevel", "StepUpGrad", "OrgRole", "RoleStartDate", "StartOrigin",
+        "RoleEndDate", "LeaverDestination", "ReasonLeave", "FTE30", "Cases30",
+        "WorkingDaysLost", "ContractWeeks", "FrontlineGrad", "Absat30Sept", "ReasonAbsence",
+        "CFKSSstatus",
+    )  # fmt: skip
     assert workforce_census.LA_COLUMNS[1:] == (
         "NumberOfVacancies", "NoAgencyFTE", "NoAgencyHeadcount"
     )  # fmt: skip
+    # codes: StartOrigin 1 newly qualified, 4 agency; ReasonLeave 1 resignation; CFKSSstatus
+    # 1 ASYE, 2 frontline practitioner (3 practice supervisor, 4 practice leader)
+    assert (workforce_census.NEWLY_QUALIFIED, workforce_census.FROM_AGENCY) == ("1", "4")
+    assert workforce_census.RESIGNATION == "1"
+    assert (workforce_census.IN_ASYE, workforce_census.PRACTITIONER) == ("1", "2")
+    assert workforce_census.CFKSS == ("1", "2", "3", "4")
     assert set(workforce_census.DESTINATION_OF_REASON.values()) <= set(
         workforce_census.LEAVER_DESTINATION
     )
@@ -114,6 +177,20 @@ def test_collection_years_and_censuses_cover_the_run():
     assert [c.label for c in censuses] == ["2016", "2017"]
     assert censuses[1].first == pd.Timestamp("2016-10-01")
     assert censuses[1].last == pd.Timestamp("2017-09-30")
+
+
+def test_each_year_s_folder_is_the_year_it_ends():
+    # as the CIN census's <Year> and the SSDA903 tools councils run (data-to-insight's demand
+    # model and validator, Social Finance's liia-tools) name a collection year
+    years = april_years(dt.date(2016, 7, 1), dt.date(2018, 3, 31))
+    assert [(y.label, y.folder) for y in years] == [("2016-17", "2017"), ("2017-18", "2018")]
+    assert [c.folder for c in census_years(dt.date(2016, 7, 1), dt.date(2017, 12, 31))] == [
+        "2016", "2017"
+    ]  # fmt: skip
+    # both names are read, and nothing else is taken for a year
+    assert collection_year("2018") == collection_year("2017-18") == 2018
+    assert collection_year("1999-00") == 2000
+    assert [collection_year(n) for n in ("2017-19", "201", "old", "2017_18")] == [None] * 4
 
 
 def test_days_are_the_dates_they_fall_in():
@@ -135,7 +212,7 @@ def test_fill_ins_have_their_own_stream():
     assert not np.array_equal(fill_in_rng(ss, "sex").random(5), a)
 
 
-@pytest.mark.parametrize("module", [ssda903, cin_census, workforce_census])
+@pytest.mark.parametrize("module", [ssda903, cin_census, cin_xml, workforce_census])
 def test_each_return_says_which_specification_it_follows(module):
     doc = module.__doc__ or ""
     assert "Specification followed" in doc
