@@ -258,6 +258,8 @@ def format_validation_error(source: str, exc: ValidationError) -> str:
         msg = _number_rule(err) or FRIENDLY_RULES.get(
             err["type"], err["msg"].removeprefix("Value error, ")
         )
+        msg = "".join(c if c.isprintable() else repr(c)[1:-1] for c in msg)  # pydantic's
+        # message may quote the value as given (a tag of "\r"): keep it on one line
         lines.append(f"{source}: field '{loc or '(top)'}': value {shown}: {msg}")
     return "\n".join(lines)
 

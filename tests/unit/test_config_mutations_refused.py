@@ -23,3 +23,18 @@ def test_every_refusal_names_file_field_and_value(target, value):
         for line in str(exc).splitlines():
             assert line.startswith(f"{name}.yaml: field '"), line
             assert "': value " in line, line
+
+
+def test_a_value_with_a_line_break_is_refused_on_one_line():
+    # pydantic quotes a wrong tag as given: a carriage return in it must not split the line
+    path = ("pathway", "lac", "routes", "care_order", "duration", "dist")
+    data = mutate(SHIPPED["cheshire_east_2017"], path, "\r", "set")
+    from sim.config.loader import validate_council
+
+    try:
+        validate_council(data, "cheshire_east_2017.yaml")
+    except ConfigError as exc:
+        lines = str(exc).splitlines()
+    else:
+        raise AssertionError("a dist of '\\r' was accepted")
+    assert len(lines) == 1 and "Input tag '\\r' found" in lines[0], lines
