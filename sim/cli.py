@@ -75,6 +75,33 @@ def _command() -> str:
     return " ".join(["csc-sim", *sys.argv[1:]])
 
 
+def _known_codes(accepted: list[str]) -> None:
+    """Refuse an ``--accept`` code that names no error."""
+    from sim.experiment.findings import CODES
+
+    for code in accepted:
+        if code not in CODES:
+            raise UsageError(
+                f"--accept {code!r}: not an error's code; choose from {', '.join(CODES)}"
+            )
+
+
+def _refuse_contradictions(path: str | Path, accepted: list[str]) -> None:
+    """Refuse to run a file that ``csc-sim check`` refuses (a share target above 1, a
+    policy before the start ...), unless each error is accepted by its code: a run would
+    not mean what it says. Nothing is written."""
+    from sim.experiment.preflight import refusals
+
+    _known_codes(accepted)
+    errors = refusals(Path(path), accepted)
+    if errors:
+        lines = [f.line(accepted).removeprefix("error: ") for f in errors]
+        raise UsageError(
+            "\n".join(lines) + "\nas written the run would not mean what it says; fix the "
+            "file, or accept each with --accept CODE (csc-sim check says more)"
+        )
+
+
 def _load_run_target(args: argparse.Namespace) -> tuple[Any, Any, tuple, str, dict[str, float]]:
     """(config, seed, policies, label, uncertain values) for ``run``: a council config, or
     one scenario and replication of an experiment file (to reproduce it alone, with the
@@ -128,6 +155,7 @@ def _council_experiment(exp: ResolvedExperiment, council: str) -> ResolvedExperi
 def cmd_run(args: argparse.Namespace) -> int:
     """Run one replication and write its files."""
     cfg, seed, policies, label, values = _load_run_target(args)
+    _refuse_contradictions(args.config, args.accept)
     out = _out_folder(args.out)
     with locked(out, _command()):
         if not holds_nothing(out) and not args.force:
@@ -230,6 +258,7 @@ def _print_scenarios(table: pd.DataFrame) -> None:
 def cmd_experiment(args: argparse.Namespace) -> int:
     """Run every scenario x replication of an experiment file."""
     resume_hint = f"csc-sim experiment {args.experiment} --resume --out {args.out}"
+    _refuse_contradictions(args.experiment, args.accept)
     try:
         result = run_experiment(
             args.experiment,
@@ -304,6 +333,8 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     """Global sensitivity (Morris or Sobol', with SALib) of each target's chance and KPI to
     every uncertain input of one experiment; or, with ``--method oat``, each uncertain value
     at the low and high end of its prior, the others at their means."""
+    for path in args.experiments:
+        _refuse_contradictions(path, args.accept)
     if args.method != "oat":
         return _sensitivity_global(args)
     for flag, given in (
@@ -409,14 +440,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     would run: the starting position, the first year's drift, a time estimate from this
     machine's speed; then warnings (exit 0) and errors (exit 2 unless each is accepted with
     --accept CODE)."""
-    from sim.experiment.findings import CODES
     from sim.experiment.preflight import CheckOptions, check
 
-    for code in args.accept:
-        if code not in CODES:
-            raise UsageError(
-                f"--accept {code!r}: not an error's code; choose from {', '.join(CODES)}"
-            )
+    _known_codes(args.accept)
     if args.brief is not None and args.brief < 0:
         raise UsageError(f"--brief {args.brief}: must be a whole number of at least 0")
     result = check(Path(args.path), CheckOptions(args.brief, args.replications, args.jobs))
@@ -485,6 +511,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     from sim.experiment.backtest import Options, run_backtest
     from sim.report.backtest import write_backtest_page
 
+    _refuse_contradictions(args.target, args.accept)
     opts = Options(
         args.replications,
         args.seed,
@@ -570,6 +597,7 @@ def _backtest_parser(sub: Any) -> None:
     bt.add_argument("--resume", action="store_true", help="continue an interrupted run")
     bt.add_argument("--force", action="store_true", help="overwrite a non-empty --out")
     bt.add_argument("--quiet", action="store_true", help="no progress bar")
+    _accept_option(bt)
     bt.set_defaults(func=cmd_backtest)
 
 
@@ -694,6 +722,7 @@ def cmd_optimise(args: argparse.Namespace) -> int:
     from sim.report.charts.frontier import frontier_chart
     from sim.report.page import render
 
+    _refuse_contradictions(args.experiment, args.accept)
     out = _out_folder(args.out)
     flags = {"max_replications": "--max-replications", "first": "--first-replications"}
     try:
@@ -867,6 +896,7 @@ def _optimise_parser(sub: Any) -> None:
     op.add_argument("--resume", action="store_true", help="carry on an interrupted search")
     op.add_argument("--force", action="store_true", help="overwrite a non-empty --out")
     op.add_argument("--quiet", action="store_true", help="no progress bars")
+    _accept_option(op)
     op.set_defaults(func=cmd_optimise)
 
 
@@ -886,6 +916,18 @@ def _observed_parser(sub: Any) -> None:
     obs.add_argument("--out", required=True, help="the observed CSV to write")
     obs.add_argument("--force", action="store_true", help="replace --out if it exists")
     obs.set_defaults(func=cmd_observed)
+
+
+def _accept_option(parser: argparse.ArgumentParser) -> None:
+    """``--accept CODE``: run (or check) a file despite an error ``check`` names."""
+    parser.add_argument(
+        "--accept",
+        action="append",
+        default=[],
+        metavar="CODE",
+        help="accept an error csc-sim check names by its code (repeatable), e.g. "
+        "inherited-contradiction",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -919,6 +961,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--out", required=True, help="output folder")
     run.add_argument("--force", action="store_true", help="overwrite a non-empty --out")
+    _accept_option(run)
     run.set_defaults(func=cmd_run)
     ex = sub.add_parser("experiment", help="run an experiment: scenarios x replications")
     ex.add_argument("experiment", help="experiment YAML (see experiments/)")
@@ -955,6 +998,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also write results.xlsx: the scenario table and the monthly series",
     )
+    _accept_option(ex)
     ex.set_defaults(func=cmd_experiment)
     rep = sub.add_parser("report", help="chart a saved experiment: charts, HTML, slides")
     rep.add_argument("folder", help="an experiment's --out folder")
@@ -1036,6 +1080,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="vary only this input (an uncertain path, effect.<policy>.<field> or "
         "scale.<group>; repeatable; default: every input; the others at their prior means)",
     )
+    _accept_option(sen)
     sen.set_defaults(func=cmd_sensitivity)
     chk = sub.add_parser(
         "check", help="validate a config or experiment; its start, first year, time, warnings"
@@ -1054,13 +1099,7 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument(
         "--jobs", type=_count(jobs=True), default=-1, help="as experiment --jobs (default -1)"
     )
-    chk.add_argument(
-        "--accept",
-        action="append",
-        default=[],
-        metavar="CODE",
-        help="accept an error by its code (repeatable), e.g. inherited-contradiction",
-    )
+    _accept_option(chk)
     chk.set_defaults(func=cmd_check)
     ref = sub.add_parser(
         "reference", help="write the config reference (every field) from the config models"

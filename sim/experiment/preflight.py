@@ -193,6 +193,17 @@ def check(path: Path, opts: CheckOptions = CheckOptions()) -> CheckResult:
     return _check_experiment(path, opts)
 
 
+def refusals(path: Path, accepted: Sequence[str] = ()) -> list[Finding]:
+    """The errors ``check`` refuses ``path`` for, less those ``accepted`` by code: those
+    read from the file alone (not the first year's drift, which needs a run), so that
+    every command running a file refuses what ``check`` refuses, before running anything."""
+    if "scenarios" not in read_yaml(path):
+        found = file_findings(path, load_config(path))
+    else:
+        found = experiment_findings(load_experiment(path))
+    return [f for f in found if f.blocks(accepted)]
+
+
 def _check_config(path: Path, opts: CheckOptions) -> CheckResult:
     cfg = load_config(path)
     out = CheckResult([f"{path}: valid council config", *_council_lines(cfg)])

@@ -57,6 +57,32 @@ def test_a_policy_dated_before_the_run_is_an_error(tmp_path, capsys):
     assert "--accept policy-before-start" in err
 
 
+@pytest.mark.parametrize("command", ["experiment", "run", "backtest", "optimise", "sensitivity"])
+def test_every_command_that_runs_a_file_refuses_what_check_refuses(tmp_path, capsys, command):
+    path = with_policy(tmp_path, {**AGENCY, "start": "2017-03-01"})  # run starts 2020-01-01
+    out = tmp_path / "out"
+    extra = {
+        "backtest": ["--observed", str(tmp_path / "none.csv")],
+        "optimise": ["--target", "caseload"],
+    }.get(command, [])
+    code = main([command, str(path), "--out", str(out), *extra])
+    _, err = capsys.readouterr()
+    assert code == 2 and not out.exists(), err
+    assert "field 'scenarios.1.policies.0.start': value 2017-03-01" in err
+    assert "(if this is what you mean: --accept policy-before-start)" in err
+    assert "Traceback" not in err
+
+
+def test_a_run_goes_ahead_once_the_error_is_accepted(tmp_path, capsys):
+    path = with_policy(tmp_path, {**AGENCY, "start": "2017-03-01"})
+    out = tmp_path / "out"
+    argv = ["run", str(path), "--scenario", "policy", "--out", str(out)]
+    assert main([*argv, "--accept", "policy-before-start"]) == 0
+    assert (out / "summary.json").is_file()
+    assert main([*argv, "--force", "--accept", "no-such-code"]) == 2
+    assert "not an error's code" in capsys.readouterr().err
+
+
 def test_an_agency_deadline_before_its_start_is_an_error(tmp_path, capsys):
     path = with_policy(tmp_path, {**AGENCY, "start": "2020-06-01", "by": "2020-03-01"})
     code, _, err = check(path, capsys)
