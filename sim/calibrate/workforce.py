@@ -515,27 +515,15 @@ def agency_cover(c: Census, w: Window) -> tuple[Estimate, Estimate, float] | Non
     est = rows["vacancies_fte"] + rows["permanent_fte"]
     other = (rows["agency_fte"] - rows["vacancies_fte"]).clip(lower=0.0) / est
     n = len(rows)
-    how = f"range over {n} census day(s)"
-    cover = Estimate(
-        float(ratio.mean()),
-        float(ratio.min()),
-        float(ratio.max()),
-        n,
-        "census days",
-        CENSUS,
-        w,
-        how,
-    )
-    oth = Estimate(
-        float(other.mean()),
-        float(other.min()),
-        float(other.max()),
-        n,
-        "census days",
-        CENSUS,
-        w,
-        how,
-    )
+
+    def over_days(x: pd.Series) -> Estimate:
+        """The mean over the census days, with their range as the interval."""
+        how = f"range over {n} census day(s)"
+        return Estimate(
+            float(x.mean()), float(x.min()), float(x.max()), n, "census days", CENSUS, w, how
+        )
+
+    cover, oth = over_days(ratio), over_days(other)
     last = rows.iloc[-1]
     share_now = last["agency_fte"] / (last["agency_fte"] + last["permanent_fte"])
     return cover, oth, float(share_now)
