@@ -91,14 +91,10 @@ def _counts(files: dict[str, pd.DataFrame | bytes], folder: str) -> list[str]:
     rows: dict[str, dict[str, int]] = defaultdict(dict)
     names: list[str] = []
     for path, table in files.items():
-        top, year, name = path.split("/")
+        top, year, _ = path.split("/")
         if top != folder:
             continue
-        if isinstance(table, bytes):  # the CIN census: its children, episodes and modules
-            counts = cin_xml.counts(table) if top == cin_census.FOLDER else _elements(table)
-        else:
-            counts = {name: len(table)}
-        for key, n in counts.items():
+        for key, n in file_counts(path, table).items():
             rows[year][key] = n
             if key not in names:
                 names.append(key)
@@ -111,6 +107,17 @@ def _counts(files: dict[str, pd.DataFrame | bytes], folder: str) -> list[str]:
     out.append("")
     out.append("Rows in each file (in an XML file, elements of each kind).")
     return out
+
+
+def file_counts(path: str, content: pd.DataFrame | bytes) -> dict[str, int]:
+    """What one returns file at ``path`` holds: a table's rows under its name; in the CIN
+    census's XML, its children, episodes and their modules (as many as its tables would
+    have rows); in another XML file, the elements of each kind under its root."""
+    if not isinstance(content, bytes):
+        return {path.rsplit("/", 1)[-1]: len(content)}
+    if path.startswith(cin_census.FOLDER + "/"):
+        return cin_xml.counts(content)
+    return _elements(content)
 
 
 def _elements(data: bytes) -> dict[str, int]:

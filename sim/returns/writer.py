@@ -16,11 +16,10 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
-from lxml import etree
 
 from sim.experiment.atomic import write_bytes, write_csv, write_text
 from sim.returns import cin_census, cin_xml, ssda903, workforce_census, workforce_xml
-from sim.returns.about import about
+from sim.returns.about import about, file_counts
 from sim.returns.common import april_years, census_years
 from sim.returns.people import children, spells
 from sim.returns.simulate import Run
@@ -60,14 +59,9 @@ def returns_files(run: Run) -> dict[str, pd.DataFrame | bytes]:
 
 
 def records(path: str, content: pd.DataFrame | bytes) -> int:
-    """How many rows a file of ``returns_files`` holds: a table's rows; in the CIN census's
-    XML, its children, episodes and their modules (as many as its tables would have rows);
-    in another XML file, the elements under its root but the header."""
-    if not isinstance(content, bytes):
-        return len(content)
-    if path.startswith(cin_census.FOLDER + "/"):
-        return sum(cin_xml.counts(content).values())
-    return sum(1 for el in etree.fromstring(content) if el.tag != "Header")
+    """How many rows a file of ``returns_files`` holds (in an XML file, its elements but
+    the header: :func:`sim.returns.about.file_counts`)."""
+    return sum(file_counts(path, content).values())
 
 
 def write_returns(run: Run, out: Path) -> dict[str, pd.DataFrame | bytes]:
